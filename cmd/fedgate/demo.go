@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/fedgate/fedgate/cmd/internal/demo"
+	"github.com/fedgate/fedgate/cmd/internal/logging"
+)
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8443", "fedgate HTTPS `address`")
+	msListen := fs.String("msonline-listen", "127.0.0.1:8444", "simulated Microsoft Online HTTPS `address`")
+	data := fs.String("data", demo.DefaultDataDir(), "data `directory` for keys, generated config and database")
+	level := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log, err := logging.New(stderr, *level, "text")
+	if err != nil {
+		fmt.Fprintln(stderr, "fedgate demo:", err)
+		return 2
+	}
+	d, err := demo.Start(ctx, demo.Options{Listen: *listen, MSOnlineListen: *msListen, DataDir: *data, Logger: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "fedgate demo:", err)
+		return 1
+	}
+	defer d.Close()
+	fmt.Fprint(stdout, d.Banner())
+	if err := d.Wait(ctx); err != nil {
+		log.Error("demo stopped", slog.Any("error", err))
+		return 1
+	}
+	return 0
+}

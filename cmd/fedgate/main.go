@@ -1,0 +1,22 @@
+// Command fedgate is a self-hosted federation server that replaces AD FS
+// for Office 365 / Entra ID and SAML 2.0 applications.
+//
+//	fedgate demo                      everything on one machine, nothing installed
+//	fedgate serve --config FILE       the federation service
+//	fedgate check-config --config FILE
+//	fedgate version
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

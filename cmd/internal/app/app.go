@@ -1,0 +1,313 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fedgate/fedgate/cmd/internal/config"
+	"github.com/fedgate/fedgate/idp/metadata"
+	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/idp/store"
+	"github.com/fedgate/fedgate/idp/store/postgres"
+	"github.com/fedgate/fedgate/idp/store/sqlite"
+	"github.com/fedgate/fedgate/idp/token"
+	"github.com/fedgate/fedgate/ldapauth"
+	"github.com/fedgate/fedgate/mfa"
+	"github.com/fedgate/fedgate/web"
+)
+
+// Options are the process-level inputs that are not configuration.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	Rand   io.Reader
+}
+
+// App is a built federation service, ready to listen.
+type App struct {
+	Config    config.Config
+	Keys      token.KeySet
+	Metadata  []byte
+	Parties   *rp.Registry
+	Store     store.Store
+	Directory *ldapauth.Client
+	MFA       *mfa.Service
+	Tokens    *token.Issuer
+	Web       *web.Server
+	Handler   http.Handler
+	TLS       *tls.Config
+
+	log     *slog.Logger
+	closers []func() error
+}
+
+// Build constructs the service from cfg (which must already have its
+// secrets resolved). It opens the store and reads key files but does not
+// listen or contact the directory.
+func Build(ctx context.Context, cfg config.Config, opts Options) (a *App, err error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a = &App{Config: cfg, log: opts.Logger}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+		}
+	}()
+
+	if a.Keys, err = loadKeys(cfg.TokenSigning); err != nil {
+		return nil, err
+	}
+	if a.TLS, err = loadTLS(cfg.Listen); err != nil {
+		return nil, err
+	}
+	if a.Directory, err = openDirectory(cfg.Directory, opts.Logger); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.Directory.Close)
+
+	if a.Store, err = openStore(ctx, cfg.Store, store.WithNow(opts.Now), store.WithLogger(opts.Logger.With("component", "store"))); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.Store.Close)
+
+	sealKey, err := cfg.MFA.SealKey.Key32()
+	if err != nil {
+		return nil, fmt.Errorf("mfa.seal_key: %w", err)
+	}
+	a.MFA, err = mfa.New(mfa.Config{
+		Store: a.Store, Key: sealKey, Issuer: cfg.MFAIssuer(),
+		MaxFailures: cfg.MFA.MaxFailures, LockoutDuration: cfg.MFA.LockoutDuration.Std(),
+		Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "mfa"),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	alg := token.SignatureAlgorithm(cfg.TokenSigning.Algorithm)
+	a.Tokens, err = token.New(token.Config{
+		Issuer: cfg.IssuerURI(), Keys: a.Keys, Lifetime: cfg.TokenSigning.TokenLifetime.Std(),
+		Algorithm: alg, Now: opts.Now, Rand: opts.Rand,
+	})
+	if err != nil {
+		return nil, err
+	}
+	public := cfg.PublicURL()
+	a.Metadata, err = metadata.Build(metadata.Config{
+		EntityID: cfg.IssuerURI(), PassiveURL: public + "/adfs/ls/", DisplayName: cfg.DisplayName(),
+		Keys: a.Keys, Algorithm: alg, Now: opts.Now, Rand: opts.Rand,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+
+	var parties []rp.Party
+	if o := cfg.RelyingParties.Office365; o.Enabled {
+		parties = append(parties, rp.Office365(o.RequireMFA, o.ReplyURLs...))
+	}
+	if a.Parties, err = rp.NewRegistry(parties...); err != nil {
+		return nil, fmt.Errorf("relying_parties: %w", err)
+	}
+
+	sessionKey, err := cfg.Session.Key.Key32()
+	if err != nil {
+		return nil, fmt.Errorf("session.key: %w", err)
+	}
+	meta := a.Metadata
+	a.Web, err = web.New(web.Config{
+		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.Tokens, Audit: a.Store,
+		SessionKey: sessionKey, SessionLifetime: cfg.Session.Lifetime.Std(), CookieName: cfg.Session.CookieName,
+		Brand: cfg.DisplayName(), Metadata: func() []byte { return meta },
+		MaxBodyBytes: cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Handler = a.Web.Handler()
+	return a, nil
+}
+
+func loadKeys(c config.TokenSigning) (token.KeySet, error) {
+	certPEM, err := os.ReadFile(c.CertFile)
+	if err != nil {
+		return token.KeySet{}, fmt.Errorf("token_signing.cert_file: %w", err)
+	}
+	keyPEM, err := os.ReadFile(c.KeyFile)
+	if err != nil {
+		return token.KeySet{}, fmt.Errorf("token_signing.key_file: %w", err)
+	}
+	kp, err := token.LoadKeyPairPEM(certPEM, keyPEM)
+	if err != nil {
+		return token.KeySet{}, fmt.Errorf("token_signing: %s / %s: %w", c.CertFile, c.KeyFile, err)
+	}
+	ks := token.KeySet{Current: kp}
+	if c.NextCertFile != "" {
+		next, err := readCert(c.NextCertFile)
+		if err != nil {
+			return token.KeySet{}, fmt.Errorf("token_signing.next_cert_file: %w", err)
+		}
+		ks.Next = next
+	}
+	return ks, nil
+}
+
+func readCert(path string) (*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := parseCertsPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return certs[0], nil
+}
+
+func loadTLS(l config.Listen) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(l.TLSCertFile, l.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("listen.tls_cert_file / listen.tls_key_file: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+func openDirectory(d config.Directory, log *slog.Logger) (*ldapauth.Client, error) {
+	var roots *x509.CertPool
+	if d.CAFile != "" {
+		data, err := os.ReadFile(d.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("directory.ca_file: %w", err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(data) {
+			return nil, fmt.Errorf("directory.ca_file: %s holds no PEM certificate", d.CAFile)
+		}
+	}
+	c, err := ldapauth.New(ldapauth.Config{
+		URLs: d.URLs, StartTLS: d.StartTLS, RootCAs: roots, ServerName: d.ServerName,
+		BindDN: d.BindDN, BindPassword: d.BindPassword.Reveal(), BaseDN: d.BaseDN, UserFilter: d.UserFilter,
+		DialTimeout: d.DialTimeout.Std(), Timeout: d.Timeout.Std(), PoolSize: d.PoolSize,
+		Logger: log.With("component", "ldapauth"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	return c, nil
+}
+
+func openStore(ctx context.Context, s config.Store, opts ...store.Option) (store.Store, error) {
+	switch s.Driver {
+	case config.DriverPostgres:
+		st, err := postgres.Open(ctx, s.DSN.Reveal(), opts...)
+		if err != nil {
+			return nil, fmt.Errorf("store (postgres): %w", err)
+		}
+		return st, nil
+	default:
+		if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
+			return nil, fmt.Errorf("store.path: %w", err)
+		}
+		st, err := sqlite.Open(ctx, s.Path, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("store (sqlite %s): %w", s.Path, err)
+		}
+		return st, nil
+	}
+}
+
+// Close releases the store and directory connections.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		if err := a.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+// Listeners are the sockets Serve uses; tests pass their own.
+type Listeners struct {
+	HTTPS net.Listener // required
+	Probe net.Listener // optional plain-HTTP /adfs/probe
+}
+
+// Listen opens the configured addresses.
+func (a *App) Listen() (Listeners, error) {
+	var l Listeners
+	var err error
+	if l.HTTPS, err = net.Listen("tcp", a.Config.Listen.Address); err != nil {
+		return l, fmt.Errorf("listen.address: %w", err)
+	}
+	if a.Config.Listen.ProbeAddress != "" {
+		if l.Probe, err = net.Listen("tcp", a.Config.Listen.ProbeAddress); err != nil {
+			_ = l.HTTPS.Close()
+			return l, fmt.Errorf("listen.probe_address: %w", err)
+		}
+	}
+	return l, nil
+}
+
+// Serve serves HTTPS (and the probe) until ctx ends, then shuts down
+// gracefully.
+func (a *App) Serve(ctx context.Context, l Listeners) error {
+	lc := a.Config.Listen
+	t := web.ServerTimeouts{
+		ReadHeader: lc.ReadHeaderTimeout.Std(), Read: lc.ReadTimeout.Std(), Write: lc.WriteTimeout.Std(),
+		Idle: lc.IdleTimeout.Std(), MaxHeaderBytes: lc.MaxHeaderBytes,
+	}
+	servers := []*http.Server{web.NewHTTPServer("", a.Handler, t, a.log)}
+	servers[0].TLSConfig = a.TLS
+	listeners := []net.Listener{tls.NewListener(l.HTTPS, a.TLS)}
+	if l.Probe != nil {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /adfs/probe", web.Probe)
+		servers = append(servers, web.NewHTTPServer("", mux, t, a.log))
+		listeners = append(listeners, l.Probe)
+	}
+	errc := make(chan error, len(servers))
+	var wg sync.WaitGroup
+	for i := range servers {
+		wg.Add(1)
+		go func(s *http.Server, ln net.Listener) {
+			defer wg.Done()
+			if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}(servers[i], listeners[i])
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shutdownCtx)
+	}
+	wg.Wait()
+	return serveErr
+}

@@ -1,0 +1,360 @@
+package config
+
+import (
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration file of `fedgate serve`. Obtain one
+// with [Load] or [Parse]; [Default] holds every default value.
+type Config struct {
+	// Federation names the service as users and relying parties see it.
+	Federation Federation `yaml:"federation"`
+	// Listen configures the HTTPS listener and the plain-HTTP probe.
+	Listen Listen `yaml:"listen"`
+	// TokenSigning configures the certificate and key that sign tokens and
+	// metadata.
+	TokenSigning TokenSigning `yaml:"token_signing"`
+	// Directory configures the Active Directory (LDAP) connection used for
+	// user lookup and password checks.
+	Directory Directory `yaml:"directory"`
+	// MFA configures TOTP multi-factor authentication.
+	MFA MFA `yaml:"mfa"`
+	// Session configures the sealed browser-session (SSO) cookie.
+	Session Session `yaml:"session"`
+	// Store selects the state database (MFA enrollments, replay cache,
+	// lockout counters, audit events).
+	Store Store `yaml:"store"`
+	// RelyingParties configures the built-in relying-party trusts.
+	RelyingParties RelyingParties `yaml:"relying_parties"`
+	// Log configures the process log.
+	Log Log `yaml:"log"`
+}
+
+// Federation names the federation service.
+type Federation struct {
+	// Name is the federation service name: the DNS name users reach, such
+	// as "sts.contoso.com". Required; no default. It determines the default
+	// issuer URI and public URL, so changing it breaks every existing
+	// federation trust.
+	Name string `yaml:"name"`
+	// Identifier is the issuer URI placed in every token and in metadata
+	// (AD FS "IssuerUri"). Default "http://<name>/adfs/services/trust", the
+	// AD FS value (http scheme on purpose: it is an identifier, not a URL).
+	// Must be an absolute URI and must match the IssuerUri configured for
+	// the federated domain in Entra ID, or every sign-in is rejected there.
+	Identifier string `yaml:"identifier"`
+	// DisplayName is the name shown on the sign-in pages and published in
+	// metadata. Default: Name.
+	DisplayName string `yaml:"display_name"`
+	// PublicURL is the base of every endpoint URL published in metadata
+	// and used to build reply and form-action URLs. Default
+	// "https://<name>". Must be an absolute https URL without path, query
+	// or credentials; clients must be able to reach it.
+	PublicURL string `yaml:"public_url"`
+}
+
+// Listen configures the network listeners. Every timeout and size limit
+// bounds the resources one client can hold; zero or negative values are
+// refused rather than meaning "unlimited".
+type Listen struct {
+	// Address is the host:port of the HTTPS listener. Default ":443".
+	Address string `yaml:"address"`
+	// ProbeAddress is the host:port of a plain-HTTP listener that serves
+	// only /adfs/probe for load balancers (as AD FS does on port 80).
+	// Default ":80"; "" disables it. It serves no user content.
+	ProbeAddress string `yaml:"probe_address"`
+	// TLSCertFile is the PEM certificate chain of the HTTPS listener (the
+	// "SSL certificate" of AD FS). Required; no default.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	// TLSKeyFile is the PEM private key of TLSCertFile. Required; no
+	// default. The file is secret: keep it readable by fedgate only.
+	TLSKeyFile string `yaml:"tls_key_file"`
+	// ReadHeaderTimeout bounds reading request headers (slow-loris
+	// protection). Default 10s; 1s to 5m; at most ReadTimeout.
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request. Default 30s; 1s to 1h.
+	ReadTimeout Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds writing a response. Default 30s; 1s to 1h.
+	WriteTimeout Duration `yaml:"write_timeout"`
+	// IdleTimeout bounds keep-alive idle time. Default 120s; 1s to 1h.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	// MaxHeaderBytes bounds request header size, in bytes. Default 16384;
+	// 1024 to 1048576.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// MaxBodyBytes bounds every request body, in bytes (forms, SAML POST,
+	// WS-Trust SOAP). Default 1048576 (1 MiB); 1024 to 67108864.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+}
+
+// Signature algorithms accepted in TokenSigning.Algorithm.
+const (
+	// AlgorithmRSASHA256 is RSA PKCS#1 v1.5 with SHA-256 (the default).
+	AlgorithmRSASHA256 = "rsa-sha256"
+	// AlgorithmRSASHA1 is RSA PKCS#1 v1.5 with SHA-1. SHA-1 is weak; use it
+	// only for a relying party that cannot verify SHA-256.
+	AlgorithmRSASHA1 = "rsa-sha1"
+)
+
+// TokenSigning configures token and metadata signing.
+type TokenSigning struct {
+	// CertFile is the PEM token-signing certificate published in metadata
+	// and registered with Entra ID. Required; no default.
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the PEM RSA private key of CertFile. Required; no default.
+	// Whoever holds it can mint tokens for every federated user: keep the
+	// file readable by fedgate only.
+	KeyFile string `yaml:"key_file"`
+	// NextCertFile is an optional PEM certificate published in metadata
+	// next to CertFile during a key rollover, so relying parties learn it
+	// before it signs. Default "" (none).
+	NextCertFile string `yaml:"next_cert_file"`
+	// Algorithm is the signature algorithm: "rsa-sha256" (default) or
+	// "rsa-sha1" (weak; only for relying parties that require it).
+	Algorithm string `yaml:"algorithm"`
+	// TokenLifetime is the validity period of an issued token. Default 1h;
+	// 5m to 24h. Longer lifetimes widen the window in which a stolen token
+	// can be replayed.
+	TokenLifetime Duration `yaml:"token_lifetime"`
+}
+
+// Directory configures the Active Directory connection.
+type Directory struct {
+	// URLs lists the domain controllers, tried in order with failover on
+	// network or TLS errors. Required; 1 to 16 entries. Each is
+	// ldaps://host[:port] or ldap://host[:port]; ldap:// is accepted only
+	// with StartTLS, so passwords never cross the network in clear text.
+	URLs []string `yaml:"urls"`
+	// StartTLS upgrades ldap:// connections with StartTLS before any other
+	// operation. Default false. Has no effect on ldaps:// URLs.
+	StartTLS bool `yaml:"start_tls"`
+	// CAFile is a PEM bundle of the CAs that sign the domain controllers'
+	// certificates. Default "": the system roots.
+	CAFile string `yaml:"ca_file"`
+	// ServerName overrides the host name checked in the domain
+	// controllers' certificates. Default "": the host of each URL.
+	ServerName string `yaml:"server_name"`
+	// BindDN is the distinguished name of the service account that
+	// searches for users. Required; no default. Give it read access only.
+	BindDN string `yaml:"bind_dn"`
+	// BindPassword is the service account's password. Secret; set it or
+	// BindPasswordFile, exactly one.
+	BindPassword Secret `yaml:"bind_password"`
+	// BindPasswordFile is a file holding BindPassword (one trailing newline
+	// is ignored). Read by [Config.ResolveSecrets].
+	BindPasswordFile string `yaml:"bind_password_file"`
+	// BaseDN is where user searches start. Required; no default.
+	BaseDN string `yaml:"base_dn"`
+	// UserFilter is the LDAP filter that finds a user; "{username}" is
+	// replaced by the escaped sign-in name. Default matches
+	// userPrincipalName or sAMAccountName of user objects. Must contain
+	// {username} and be a parenthesised filter.
+	UserFilter string `yaml:"user_filter"`
+	// DialTimeout bounds connecting (TCP and TLS) to one domain controller.
+	// Default 5s; 1s to 1m.
+	DialTimeout Duration `yaml:"dial_timeout"`
+	// Timeout bounds one LDAP operation. Default 10s; 1s to 5m.
+	Timeout Duration `yaml:"timeout"`
+	// PoolSize is the number of pooled connections per pool. Default 4;
+	// 1 to 64.
+	PoolSize int `yaml:"pool_size"`
+}
+
+// MFA configures TOTP multi-factor authentication.
+type MFA struct {
+	// Issuer is the name shown in authenticator apps next to the account.
+	// Default: the federation display name. At most 64 characters and no
+	// ':' (it separates issuer and account in otpauth:// labels).
+	Issuer string `yaml:"issuer"`
+	// SealKey is the AES-256-GCM key that seals TOTP seeds at rest: 32
+	// bytes, base64 (standard or URL alphabet). Secret; set it or
+	// SealKeyFile, exactly one. Every farm node needs the same key; losing
+	// it forces every user to re-enroll.
+	SealKey Secret `yaml:"seal_key"`
+	// SealKeyFile is a file holding SealKey. Read by
+	// [Config.ResolveSecrets].
+	SealKeyFile string `yaml:"seal_key_file"`
+	// MaxFailures is the number of wrong codes after which a user's MFA is
+	// locked for LockoutDuration. Default 5; 1 to 100.
+	MaxFailures int `yaml:"max_failures"`
+	// LockoutDuration is how long MFA stays locked after MaxFailures wrong
+	// codes. Default 5m; 1m to 24h.
+	LockoutDuration Duration `yaml:"lockout_duration"`
+}
+
+// Session configures the browser-session (SSO) cookie.
+type Session struct {
+	// Key is the AEAD key that seals session cookies: 32 bytes, base64.
+	// Secret; set it or KeyFile, exactly one. Every farm node must share
+	// it; whoever holds it can forge sessions. Must differ from
+	// mfa.seal_key.
+	Key Secret `yaml:"key"`
+	// KeyFile is a file holding Key. Read by [Config.ResolveSecrets].
+	KeyFile string `yaml:"key_file"`
+	// Lifetime is how long a sign-in is reused for single sign-on.
+	// Default 8h; 1m to 7d.
+	Lifetime Duration `yaml:"lifetime"`
+	// CookieName is the session cookie's name. Default "fedgate_session";
+	// an RFC 6265 token of at most 64 characters.
+	CookieName string `yaml:"cookie_name"`
+}
+
+// Store drivers accepted in Store.Driver.
+const (
+	// DriverSQLite is the embedded single-node database (the default).
+	DriverSQLite = "sqlite"
+	// DriverPostgres is a PostgreSQL database shared by a farm.
+	DriverPostgres = "postgres"
+)
+
+// Store selects the state database.
+type Store struct {
+	// Driver is "sqlite" (default; one node) or "postgres" (farm).
+	Driver string `yaml:"driver"`
+	// Path is the SQLite database file (sqlite only). Default
+	// "/var/lib/fedgate/fedgate.db". It holds sealed MFA seeds and audit
+	// events: keep it readable by fedgate only.
+	Path string `yaml:"path"`
+	// DSN is the PostgreSQL connection string (postgres only), URL or
+	// key=value form. Secret (it may hold a password); set it or DSNFile,
+	// exactly one, when Driver is postgres.
+	DSN Secret `yaml:"dsn"`
+	// DSNFile is a file holding DSN. Read by [Config.ResolveSecrets].
+	DSNFile string `yaml:"dsn_file"`
+}
+
+// RelyingParties configures the built-in relying-party trusts.
+type RelyingParties struct {
+	// Office365 is the Microsoft Entra ID / Office 365 trust
+	// (urn:federation:MicrosoftOnline).
+	Office365 Office365 `yaml:"office365"`
+}
+
+// Office365ReplyURL is the default (and commercial-cloud) Entra ID
+// endpoint that receives tokens.
+const Office365ReplyURL = "https://login.microsoftonline.com/login.srf"
+
+// Office365 configures the Office 365 relying-party trust.
+type Office365 struct {
+	// Enabled turns the trust on. Default true.
+	Enabled bool `yaml:"enabled"`
+	// ReplyURLs are the only URLs tokens are posted to. Default
+	// [https://login.microsoftonline.com/login.srf]; https only; 1 to 16
+	// entries when enabled. A token is never sent anywhere else.
+	ReplyURLs []string `yaml:"reply_urls"`
+	// RequireMFA makes a TOTP code mandatory after the password and marks
+	// tokens as multi-factor. Default true. false issues tokens after the
+	// password alone, claiming single-factor authentication only.
+	RequireMFA bool `yaml:"require_mfa"`
+}
+
+// Log levels and formats accepted in Log.
+const (
+	LevelDebug = "debug"
+	LevelInfo  = "info"
+	LevelWarn  = "warn"
+	LevelError = "error"
+
+	FormatJSON = "json"
+	FormatText = "text"
+)
+
+// Log configures the process log.
+type Log struct {
+	// Level is the minimum level logged: debug, info (default), warn or
+	// error. debug includes user names and LDAP filters (PII), never
+	// passwords or codes.
+	Level string `yaml:"level"`
+	// Format is "json" (default) or "text".
+	Format string `yaml:"format"`
+}
+
+// DefaultUserFilter finds a user object by UPN or sAMAccountName.
+const DefaultUserFilter = "(&(objectClass=user)(|(userPrincipalName={username})(sAMAccountName={username})))"
+
+// Default returns the configuration with every default applied. Fields
+// without a default (names, files, secrets) are empty; values derived from
+// other fields (issuer URI, public URL, display name, MFA issuer) are
+// computed by the accessor methods instead.
+func Default() Config {
+	return Config{
+		Listen: Listen{
+			Address:           ":443",
+			ProbeAddress:      ":80",
+			ReadHeaderTimeout: Duration(10 * time.Second),
+			ReadTimeout:       Duration(30 * time.Second),
+			WriteTimeout:      Duration(30 * time.Second),
+			IdleTimeout:       Duration(120 * time.Second),
+			MaxHeaderBytes:    16384,
+			MaxBodyBytes:      1 << 20,
+		},
+		TokenSigning: TokenSigning{
+			Algorithm:     AlgorithmRSASHA256,
+			TokenLifetime: Duration(time.Hour),
+		},
+		Directory: Directory{
+			UserFilter:  DefaultUserFilter,
+			DialTimeout: Duration(5 * time.Second),
+			Timeout:     Duration(10 * time.Second),
+			PoolSize:    4,
+		},
+		MFA: MFA{
+			MaxFailures:     5,
+			LockoutDuration: Duration(5 * time.Minute),
+		},
+		Session: Session{
+			Lifetime:   Duration(8 * time.Hour),
+			CookieName: "fedgate_session",
+		},
+		Store: Store{
+			Driver: DriverSQLite,
+			Path:   "/var/lib/fedgate/fedgate.db",
+		},
+		RelyingParties: RelyingParties{
+			Office365: Office365{
+				Enabled:    true,
+				ReplyURLs:  []string{Office365ReplyURL},
+				RequireMFA: true,
+			},
+		},
+		Log: Log{
+			Level:  LevelInfo,
+			Format: FormatJSON,
+		},
+	}
+}
+
+// IssuerURI returns federation.identifier, or the AD FS default
+// "http://<name>/adfs/services/trust" when it is empty.
+func (c Config) IssuerURI() string {
+	if c.Federation.Identifier != "" {
+		return c.Federation.Identifier
+	}
+	return "http://" + c.Federation.Name + "/adfs/services/trust"
+}
+
+// PublicURL returns federation.public_url without a trailing slash, or
+// "https://<name>" when it is empty.
+func (c Config) PublicURL() string {
+	if c.Federation.PublicURL != "" {
+		return strings.TrimSuffix(c.Federation.PublicURL, "/")
+	}
+	return "https://" + c.Federation.Name
+}
+
+// DisplayName returns federation.display_name, or federation.name when it
+// is empty.
+func (c Config) DisplayName() string {
+	if c.Federation.DisplayName != "" {
+		return c.Federation.DisplayName
+	}
+	return c.Federation.Name
+}
+
+// MFAIssuer returns mfa.issuer, or the display name when it is empty.
+func (c Config) MFAIssuer() string {
+	if c.MFA.Issuer != "" {
+		return c.MFA.Issuer
+	}
+	return c.DisplayName()
+}

@@ -1,0 +1,235 @@
+package demo_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/fedgate/fedgate/cmd/internal/demo"
+	"github.com/fedgate/fedgate/web/webtest"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type page struct {
+	url    string
+	status int
+	body   string
+	*webtest.Page
+}
+
+type browser struct {
+	t *testing.T
+	c *http.Client
+}
+
+func newBrowser(t *testing.T, d *demo.Demo) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: d.ClientTLS}}}
+}
+
+func (b *browser) do(req *http.Request) *page {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	p, err := webtest.Parse(string(body))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return &page{url: resp.Request.URL.String(), status: resp.StatusCode, body: string(body), Page: p}
+}
+
+func (b *browser) get(u string) *page {
+	b.t.Helper()
+	req, err := http.NewRequestWithContext(b.t.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(req)
+}
+
+// submit posts the form with id on p, resolving its action against p's URL
+// the way a browser does.
+func (b *browser) submit(p *page, formID string, set map[string]string) *page {
+	b.t.Helper()
+	f, err := p.Form(formID)
+	if err != nil {
+		b.t.Fatalf("%v (page %s, status %d): %s", err, p.url, p.status, p.body)
+	}
+	for k, v := range set {
+		f.Fields.Set(k, v)
+	}
+	base, _ := url.Parse(p.url)
+	action, err := base.Parse(f.Action)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(b.t.Context(), http.MethodPost, action.String(), strings.NewReader(f.Fields.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func startDemo(t *testing.T, clk *clock) (*demo.Demo, *bytes.Buffer) {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	d, err := demo.Start(t.Context(), demo.Options{
+		Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: t.TempDir(),
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	return d, logs
+}
+
+// TestDemo_Office365SignInEndToEnd walks the whole flow over real HTTPS:
+// simulated Microsoft Online → home-realm discovery → fedgate sign-in →
+// TOTP enrollment → token auto-POST → login.srf accepts the token; then
+// single sign-on on the second visit.
+func TestDemo_Office365SignInEndToEnd(t *testing.T) {
+	clk := &clock{t: time.Now().UTC()}
+	d, logs := startDemo(t, clk)
+	b := newBrowser(t, d)
+
+	p := b.get(d.MSOnlineURL + "/")
+	p = b.submit(p, "signin-form", map[string]string{"login": "alice@contoso.com"})
+	if !strings.HasPrefix(p.url, d.FedgateURL+"/adfs/ls/") {
+		t.Fatalf("home-realm discovery landed on %s", p.url)
+	}
+	q, _ := url.Parse(p.url)
+	if q.Query().Get("wtrealm") != "urn:federation:MicrosoftOnline" || q.Query().Get("wa") != "wsignin1.0" || q.Query().Get("wctx") == "" {
+		t.Fatalf("redirect query %v", q.Query())
+	}
+	if got := p.Attr("userNameInput", "value"); got != "alice@contoso.com" {
+		t.Errorf("user name not pre-filled: %q", got)
+	}
+	p = b.submit(p, "loginForm", map[string]string{"UserName": "alice@contoso.com", "Password": "Alice-Passw0rd!"})
+	secret := p.Text("secret")
+	if secret == "" {
+		t.Fatalf("no enrollment page: %s", p.body)
+	}
+	code, err := totp.GenerateCode(secret, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = b.submit(p, "enrollForm", map[string]string{"code": code})
+	p = b.submit(p, "autopost", nil)
+	if !p.Has("signed-in") {
+		t.Fatalf("simulated Microsoft Online did not accept the token (%d): %s", p.status, p.body)
+	}
+	if p.Text("upn") != "alice@contoso.com" || p.Text("mfa") != "MFA done by the federated IdP" {
+		t.Fatalf("signed in as %q, mfa %q", p.Text("upn"), p.Text("mfa"))
+	}
+
+	// Second sign-in: single sign-on, no password, no code.
+	clk.Add(2 * time.Minute)
+	p = b.get(d.MSOnlineURL + "/")
+	p = b.submit(p, "signin-form", map[string]string{"login": "alice@contoso.com"})
+	if !p.Has("autopost") {
+		t.Fatalf("no SSO on the second visit: %s", p.body)
+	}
+	p = b.submit(p, "autopost", nil)
+	if !p.Has("signed-in") || p.Text("mfa") != "MFA done by the federated IdP" {
+		t.Fatalf("SSO token not accepted: %s", p.body)
+	}
+	for _, secretValue := range []string{"Alice-Passw0rd!", secret, d.Directory.BindPassword()} {
+		if strings.Contains(logs.String(), secretValue) {
+			t.Fatalf("a secret reached the log: %q", secretValue)
+		}
+	}
+}
+
+func TestDemo_ManagedDomainAndRefusedAccounts(t *testing.T) {
+	clk := &clock{t: time.Now().UTC()}
+	d, logs := startDemo(t, clk)
+	b := newBrowser(t, d)
+	p := b.get(d.MSOnlineURL + "/")
+	p = b.submit(p, "signin-form", map[string]string{"login": "someone@fabrikam.com"})
+	if !p.Has("managed") {
+		t.Fatalf("managed domain page missing: %s", p.body)
+	}
+	for _, acct := range []struct{ user, pass, reason string }{
+		{"carol@contoso.com", "Carol-Passw0rd!", "disabled"},
+		{"dave@contoso.com", "Dave-Passw0rd!", "password_expired"},
+	} {
+		p := b.get(d.MSOnlineURL + "/")
+		p = b.submit(p, "signin-form", map[string]string{"login": acct.user})
+		p = b.submit(p, "loginForm", map[string]string{"UserName": acct.user, "Password": acct.pass})
+		if !strings.HasPrefix(p.Text("error"), "Incorrect user ID or password") {
+			t.Fatalf("%s: %s", acct.user, p.body)
+		}
+		if !strings.Contains(logs.String(), `"reason":"`+acct.reason+`"`) {
+			t.Fatalf("%s: reason %s not logged", acct.user, acct.reason)
+		}
+	}
+}
+
+// TestDemo_RestartKeepsSigningCertificate checks the data directory keeps
+// the token-signing certificate across restarts.
+func TestDemo_RestartKeepsSigningCertificate(t *testing.T) {
+	dir := t.TempDir()
+	read := func() []byte {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "signing.crt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for i := 0; i < 2; i++ {
+		d, err := demo.Start(t.Context(), demo.Options{Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+	}
+	first := read()
+	d, err := demo.Start(t.Context(), demo.Options{Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if !bytes.Equal(first, read()) {
+		t.Fatal("signing certificate changed across restarts")
+	}
+	if !strings.Contains(d.Banner(), d.ConfigPath) || !strings.Contains(d.Banner(), "alice@contoso.com") {
+		t.Fatalf("banner: %s", d.Banner())
+	}
+}

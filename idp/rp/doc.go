@@ -1,0 +1,12 @@
+// Package rp holds the relying-party trusts: who may receive tokens from
+// fedgate, under which identifiers, and at which reply URLs.
+//
+// The reply-URL allow-list is the core security property of a federation
+// server: a token is only ever POSTed to a URL registered for the party
+// that asked for it (MS-WSFED §3.1.5.4.2 "the STS MUST validate that wreply
+// belongs to the relying party"). An unknown realm or an unregistered reply
+// URL is an error for the caller to render, never a redirect.
+//
+// Office 365 (realm urn:federation:MicrosoftOnline) is built in; see
+// Office365.
+package rp

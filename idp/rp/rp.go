@@ -1,0 +1,207 @@
+package rp
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Protocol is the token protocol a relying party speaks.
+type Protocol string
+
+// Protocols supported by fedgate.
+const (
+	WSFed Protocol = "wsfed"
+	SAML2 Protocol = "saml2"
+)
+
+// Errors returned by Registry and Party lookups. Callers render them as
+// error pages; they are never turned into redirects.
+var (
+	ErrUnknownParty = errors.New("rp: no relying-party trust has this identifier")
+	ErrReplyURL     = errors.New("rp: reply URL is not registered for this relying party")
+)
+
+// Party is one relying-party trust.
+type Party struct {
+	// Name is the display name shown in logs and the audit trail.
+	Name string
+	// Protocol is the token protocol; Default: WSFed.
+	Protocol Protocol
+	// Identifiers are the realms (wtrealm) or SAML entity IDs the party is
+	// known by. At least one is required; they are matched exactly.
+	Identifiers []string
+	// ReplyURLs are the only URLs a token for this party is ever sent to.
+	// The first one is used when the request names none. At least one is
+	// required; each must be https (http only for loopback hosts).
+	ReplyURLs []string
+	// RequireMFA makes the TOTP step mandatory before a token is issued.
+	// Default: false (the Office 365 trust sets it).
+	RequireMFA bool
+	// RequireFreshAuth makes every request re-prompt for the password
+	// instead of using the single sign-on session. Default: false.
+	RequireFreshAuth bool
+	// TokenLifetime overrides the issuer's token lifetime; zero keeps it.
+	TokenLifetime time.Duration
+}
+
+// Validate reports every problem with the party's definition.
+func (p *Party) Validate() error {
+	var errs []error
+	if strings.TrimSpace(p.Name) == "" {
+		errs = append(errs, errors.New("name is empty"))
+	}
+	switch p.Protocol {
+	case WSFed, SAML2:
+	default:
+		errs = append(errs, fmt.Errorf("protocol %q is not supported; use %q or %q", p.Protocol, WSFed, SAML2))
+	}
+	if len(p.Identifiers) == 0 {
+		errs = append(errs, errors.New("identifiers: at least one identifier is required"))
+	}
+	for i, id := range p.Identifiers {
+		if strings.TrimSpace(id) == "" || id != strings.TrimSpace(id) {
+			errs = append(errs, fmt.Errorf("identifiers[%d]: %q must be non-empty and without surrounding spaces", i, id))
+		}
+	}
+	if len(p.ReplyURLs) == 0 {
+		errs = append(errs, errors.New("reply_urls: at least one reply URL is required"))
+	}
+	for i, u := range p.ReplyURLs {
+		if err := CheckReplyURL(u); err != nil {
+			errs = append(errs, fmt.Errorf("reply_urls[%d]: %w", i, err))
+		}
+	}
+	if p.TokenLifetime < 0 {
+		errs = append(errs, errors.New("token_lifetime must not be negative"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("rp: relying party %q: %w", p.Name, errors.Join(errs...))
+	}
+	return nil
+}
+
+// CheckReplyURL checks that u can be a reply URL: absolute, https (http is
+// allowed only for loopback hosts, for labs), no user info and no fragment.
+func CheckReplyURL(u string) error {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", u, err)
+	}
+	if !parsed.IsAbs() || parsed.Host == "" {
+		return fmt.Errorf("%q is not an absolute URL", u)
+	}
+	switch parsed.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(parsed.Hostname()) {
+			return fmt.Errorf("%q uses http; only https is allowed outside loopback", u)
+		}
+	default:
+		return fmt.Errorf("%q has scheme %q; use https", u, parsed.Scheme)
+	}
+	if parsed.User != nil {
+		return fmt.Errorf("%q must not carry user information", u)
+	}
+	if parsed.Fragment != "" {
+		return fmt.Errorf("%q must not have a fragment", u)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1" || strings.HasPrefix(host, "127.")
+}
+
+// ResolveReply returns the URL a token for p is POSTed to. An empty
+// requested URL selects the party's first registered reply URL; otherwise
+// the requested URL must equal a registered one (scheme and host compared
+// case-insensitively, path and query exactly).
+func (p *Party) ResolveReply(requested string) (string, error) {
+	if requested == "" {
+		if len(p.ReplyURLs) == 0 {
+			return "", fmt.Errorf("%w: %q has no reply URL", ErrReplyURL, p.Name)
+		}
+		return p.ReplyURLs[0], nil
+	}
+	want, err := url.Parse(requested)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q is not a URL", ErrReplyURL, requested)
+	}
+	for _, registered := range p.ReplyURLs {
+		have, err := url.Parse(registered)
+		if err != nil {
+			continue
+		}
+		if strings.EqualFold(have.Scheme, want.Scheme) && strings.EqualFold(have.Host, want.Host) &&
+			have.EscapedPath() == want.EscapedPath() && have.RawQuery == want.RawQuery &&
+			want.User == nil && want.Fragment == "" {
+			return registered, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %q for %q", ErrReplyURL, requested, p.Name)
+}
+
+// Registry is an immutable set of relying-party trusts, indexed by
+// identifier. It is safe for concurrent use.
+type Registry struct {
+	parties []*Party
+	byID    map[string]*Party
+}
+
+// NewRegistry validates the parties and indexes them. Two parties may not
+// share an identifier.
+func NewRegistry(parties ...Party) (*Registry, error) {
+	r := &Registry{byID: make(map[string]*Party)}
+	var errs []error
+	for i := range parties {
+		p := parties[i]
+		if p.Protocol == "" {
+			p.Protocol = WSFed
+		}
+		if err := p.Validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.Identifiers = append([]string(nil), p.Identifiers...)
+		p.ReplyURLs = append([]string(nil), p.ReplyURLs...)
+		for _, id := range p.Identifiers {
+			if other, ok := r.byID[id]; ok {
+				errs = append(errs, fmt.Errorf("rp: identifier %q is used by both %q and %q", id, other.Name, p.Name))
+				continue
+			}
+			r.byID[id] = &p
+		}
+		r.parties = append(r.parties, &p)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return r, nil
+}
+
+// Lookup returns the party registered under identifier, or ErrUnknownParty.
+func (r *Registry) Lookup(identifier string) (*Party, error) {
+	if p, ok := r.byID[identifier]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownParty, identifier)
+}
+
+// Parties returns every registered party in registration order.
+func (r *Registry) Parties() []*Party {
+	return append([]*Party(nil), r.parties...)
+}
+
+// IsReplyURL reports whether u is a registered reply URL of any party. It
+// is used by sign-out, which may return to any party's registered URL.
+func (r *Registry) IsReplyURL(u string) bool {
+	for _, p := range r.parties {
+		if _, err := p.ResolveReply(u); err == nil && u != "" {
+			return true
+		}
+	}
+	return false
+}

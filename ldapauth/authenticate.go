@@ -1,0 +1,135 @@
+package ldapauth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// Authenticate checks username and password against the directory and
+// returns the user on success. username may be a UPN (alice@contoso.com),
+// a down-level name (CORP\alice) or a bare sAMAccountName (alice).
+//
+// Every failure is an *Error. Empty passwords (including passwords made
+// only of NUL bytes) are refused before any network I/O with
+// ReasonEmptyPassword, because AD accepts an empty simple bind as an
+// anonymous bind. Credential failures wrap ErrInvalidCredentials; outages
+// wrap ErrUnavailable.
+func (c *Client) Authenticate(ctx context.Context, username, password string) (*User, error) {
+	if strings.Trim(password, "\x00") == "" {
+		return nil, c.fail(ctx, username, credentialError(ReasonEmptyPassword, "", "", "empty password"))
+	}
+	if len(password) > MaxPasswordLen {
+		return nil, c.fail(ctx, username, credentialError(ReasonBadPassword, "", "", "password longer than 1024 bytes"))
+	}
+	u, ferr := c.find(ctx, username)
+	if ferr != nil {
+		return nil, c.fail(ctx, username, ferr)
+	}
+
+	dcURL, err := c.withConn(ctx, c.bind, func(conn *ldap.Conn) error {
+		return conn.Bind(u.DN, password)
+	})
+	if err != nil {
+		return nil, c.fail(ctx, username, bindError(dcURL, err))
+	}
+	c.log.DebugContext(ctx, "ldapauth: authenticated", "user", username, "dn", u.DN, "dc", dcURL)
+	return u, nil
+}
+
+// Lookup finds a user without checking a password (for MFA enrolment
+// pages and token refresh). It fails with ReasonNoSuchUser or
+// ReasonAmbiguousUser like Authenticate, and never binds as the user.
+func (c *Client) Lookup(ctx context.Context, username string) (*User, error) {
+	u, err := c.find(ctx, username)
+	if err != nil {
+		return nil, c.fail(ctx, username, err)
+	}
+	return u, nil
+}
+
+// find runs the service-account search for username.
+func (c *Client) find(ctx context.Context, username string) (*User, *Error) {
+	name, err := searchName(username)
+	if err != nil {
+		return nil, credentialError(ReasonNoSuchUser, "", "", err.Error())
+	}
+	filter := buildUserFilter(c.cfg.UserFilter, name)
+	c.log.DebugContext(ctx, "ldapauth: searching user", "user", username, "filter", filter)
+
+	req := ldap.NewSearchRequest(c.cfg.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		2, int(c.cfg.Timeout.Seconds()), false, filter, userAttributes, nil)
+	// Stop reading if a server ignores the size limit.
+	req.EnforceSizeLimit = true
+
+	var res *ldap.SearchResult
+	dcURL, err := c.withConn(ctx, c.search, func(conn *ldap.Conn) error {
+		var err error
+		res, err = conn.Search(req)
+		return err
+	})
+	var entries []*ldap.Entry
+	if res != nil {
+		entries = res.Entries
+	}
+	switch {
+	case err == nil && len(entries) == 1:
+		u, err := userFromEntry(entries[0])
+		if err != nil {
+			return nil, &Error{Reason: ReasonUnknown, DC: dcURL, Err: err}
+		}
+		return u, nil
+	case err == nil && len(entries) == 0:
+		return nil, credentialError(ReasonNoSuchUser, dcURL, "", "no matching entry")
+	case err == nil, errors.Is(err, ldap.ErrSizeLimitExceeded), ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded):
+		return nil, credentialError(ReasonAmbiguousUser, dcURL, "", "more than one entry matches")
+	default:
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, e
+		}
+		return nil, unavailableError(dcURL, ldapDiagnostic(err), err)
+	}
+}
+
+// bindError maps a failed user bind to an *Error. Result 49 is a
+// credential failure whose Reason comes from AD's "data XXX" sub-code;
+// servers without sub-codes (or with unknown ones) give ReasonBadPassword.
+// Everything else means the directory could not answer.
+func bindError(dcURL string, err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	diag := ldapDiagnostic(err)
+	if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
+		reason := ReasonBadPassword
+		if _, r, ok := ParseDiagnostic(diag); ok && r != ReasonUnknown {
+			reason = r
+		}
+		return credentialError(reason, dcURL, diag, "")
+	}
+	return unavailableError(dcURL, diag, err)
+}
+
+// ldapDiagnostic returns the server's diagnostic message from an LDAP
+// result error, or "" for client-side errors.
+func ldapDiagnostic(err error) string {
+	var le *ldap.Error
+	if errors.As(err, &le) && le.ResultCode < 200 && le.Err != nil {
+		return le.Err.Error()
+	}
+	return ""
+}
+
+// fail logs a failure at Debug (Warn for outages, without the username)
+// and returns it.
+func (c *Client) fail(ctx context.Context, username string, e *Error) *Error {
+	if e.Reason == ReasonUnavailable {
+		c.log.WarnContext(ctx, "ldapauth: directory unavailable", "dc", e.DC, "err", e)
+	}
+	c.log.DebugContext(ctx, "ldapauth: authentication failed", "user", username, "dc", e.DC, "reason", e.Reason)
+	return e
+}

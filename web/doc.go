@@ -1,0 +1,22 @@
+// Package web is fedgate's HTTP front end: the chi router, middleware
+// (security headers, request limits, activity IDs, access log), the
+// embedded sign-in pages, and the passive sign-in flow that ties the
+// directory, MFA and token packages together.
+//
+// Routes (AD FS paths are kept so an existing federated domain can move
+// with no change but the signing certificate):
+//
+//	GET  /adfs/ls/?wa=wsignin1.0&wtrealm=…&wctx=…   → SSO session? → token auto-POST
+//	                                                   else sign-in page
+//	POST /adfs/ls/  step=password                    → LDAP bind → MFA page or enrollment page
+//	POST /adfs/ls/  step=mfa | step=enroll           → TOTP check → session cookie → token auto-POST
+//	GET  /adfs/ls/?wa=wsignout1.0[&wreply=…]         → session ended, signed-out page
+//	GET  /adfs/ls/?wa=wsignoutcleanup1.0             → session ended
+//	GET  /FederationMetadata/2007-06/FederationMetadata.xml (any case) → signed metadata
+//	GET  /adfs/probe                                 → 200 for load balancers
+//	GET  /adfs/portal/{css,js}/…                     → static assets
+//
+// The in-progress sign-in travels as sealed form state (package session)
+// bound to a CSRF cookie, so any node of a farm can continue it; the single
+// sign-on session is a sealed cookie.
+package web

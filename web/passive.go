@@ -1,0 +1,211 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/idp/wsfed"
+)
+
+var (
+	errCSRF        = errors.New("web: CSRF token missing or does not match")
+	errFlowExpired = errors.New("web: sign-in flow expired")
+)
+
+// genericCredentialError is the one message every failed password gets,
+// whatever the directory's real reason (which goes to the log and audit).
+const genericCredentialError = "Incorrect user ID or password. Type the correct user ID and password, and try again."
+
+// pageData feeds every template.
+type pageData struct {
+	Brand        string
+	ActivityID   string
+	Error        string
+	RelyingParty string
+	State        string
+	CSRF         string
+	Username     string
+	// Enrollment page.
+	QRCode any // template.URL of a data: image
+	Secret string
+	URI    string
+	// Auto-POST page.
+	Action string
+	Fields []formField
+	// Signed-out page.
+	Return string
+}
+
+type formField struct{ Name, Value string }
+
+// passiveGet serves /adfs/ls/ GET: the WS-Federation passive requests of
+// MS-WSFED §2.2 (wsignin1.0, wsignout1.0, wsignoutcleanup1.0).
+func (s *Server) passiveGet(w http.ResponseWriter, r *http.Request) error {
+	req, err := wsfed.ParseRequest(r.URL.RawQuery)
+	if err != nil {
+		return badRequest("The sign-in request is not valid: "+publicParseError(err), err)
+	}
+	switch req.Action {
+	case wsfed.SignIn:
+		return s.signIn(w, r, req)
+	case wsfed.SignOut, wsfed.SignOutCleanup:
+		return s.signOut(w, r, req)
+	}
+	return badRequest("The sign-in request is not valid.", fmt.Errorf("web: unhandled action %q", req.Action))
+}
+
+// publicParseError turns a wsfed parse error into text safe to show.
+func publicParseError(err error) string {
+	var pe *wsfed.ParseError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	return "the request could not be read."
+}
+
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req *wsfed.Request) error {
+	party, err := s.parties.Lookup(req.Realm)
+	if err != nil {
+		return badRequest("There is no relying-party trust for the application that sent you here ("+clip(req.Realm, 200)+").", err)
+	}
+	if party.Protocol != rp.WSFed {
+		return badRequest("The application that sent you here does not use WS-Federation.", fmt.Errorf("web: party %q is %s", party.Name, party.Protocol))
+	}
+	reply, err := party.ResolveReply(req.Reply)
+	if err != nil {
+		return badRequest("The application asked to receive your sign-in at an address it has not registered.", err)
+	}
+	st := &flowState{
+		Created: s.now(), Step: stepPassword,
+		Realm: req.Realm, Reply: reply, Context: req.Context,
+		Username: usernameHint(r.URL.Query()),
+	}
+	if sess, ok := s.readSession(r); ok {
+		if s.reuseSession(sess, party, req) {
+			needMFA := party.RequireMFA && sess.MFAAt.IsZero() ||
+				req.AuthMethod == mfaAuthMethod && sess.MFAAt.IsZero()
+			if !needMFA {
+				return s.complete(w, r, st, party, sess.User, sess.AuthnAt, sess.MFAAt, sess)
+			}
+			// Password still good: ask only for the second factor.
+			u := sess.User
+			st.User, st.PasswordAt = &u, sess.AuthnAt
+			return s.toMFA(w, r, st, party)
+		}
+		if st.Username == "" {
+			st.Username = sess.User.UPN
+		}
+	}
+	return s.renderStep(w, r, st, party, "")
+}
+
+// mfaAuthMethod is the wauth value Entra sends to ask for MFA.
+const mfaAuthMethod = "http://schemas.microsoft.com/claims/multipleauthn"
+
+// reuseSession decides single sign-on: wfresh=0 or a party that demands
+// fresh authentication always re-prompts; wfresh=N allows a session whose
+// password step is at most N minutes old (MS-WSFED §2.2.3).
+func (s *Server) reuseSession(sess *ssoSession, party *rp.Party, req *wsfed.Request) bool {
+	if party.RequireFreshAuth {
+		return false
+	}
+	if req.Fresh != nil {
+		if *req.Fresh == 0 {
+			return false
+		}
+		if s.now().Sub(sess.AuthnAt) > time.Duration(*req.Fresh)*time.Minute {
+			return false
+		}
+	}
+	return true
+}
+
+// usernameHint reads the user name Entra forwards (username, login_hint).
+func usernameHint(q url.Values) string {
+	for _, k := range []string{"username", "login_hint"} {
+		if v := strings.TrimSpace(q.Get(k)); v != "" && len(v) <= 256 && !strings.ContainsAny(v, "\x00\r\n") {
+			return v
+		}
+	}
+	return ""
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// passivePost continues a sign-in from one of the forms.
+func (s *Server) passivePost(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &Error{Status: http.StatusRequestEntityTooLarge, Public: "The request is too large.", Err: err}
+		}
+		return badRequest("The form could not be read.", err)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		return badRequest("The form could not be read.", fmt.Errorf("web: content type %q", ct))
+	}
+	st, err := s.openFlow(r)
+	if err != nil {
+		return err
+	}
+	party, err := s.parties.Lookup(st.Realm)
+	if err != nil {
+		return badRequest("The relying-party trust for this sign-in no longer exists.", err)
+	}
+	if flowStep(r.PostFormValue("step")) != st.Step {
+		return badRequest("This page is out of date. Start again from the application.", fmt.Errorf("web: form step %q, state step %q", r.PostFormValue("step"), st.Step))
+	}
+	switch st.Step {
+	case stepPassword:
+		return s.postPassword(w, r, st, party)
+	case stepMFA:
+		return s.postMFA(w, r, st, party)
+	case stepEnroll:
+		return s.postEnroll(w, r, st, party)
+	}
+	return badRequest("This page is out of date.", fmt.Errorf("web: unknown step %q", st.Step))
+}
+
+// renderStep renders the page for st.Step with a fresh sealed state.
+func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, msg string) error {
+	st.CSRF = s.csrfToken(w, r)
+	sealed, err := s.sealFlow(st)
+	if err != nil {
+		return err
+	}
+	d := pageData{
+		Brand: s.brand, ActivityID: ActivityID(r.Context()), Error: msg, RelyingParty: party.Name,
+		State: sealed, CSRF: st.CSRF, Username: st.Username,
+	}
+	name := "signin"
+	switch st.Step {
+	case stepMFA:
+		name = "mfa"
+		d.Username = st.User.UPN
+	case stepEnroll:
+		name = "enroll"
+		d.Username = st.User.UPN
+		enr, err := s.mfaEnrollmentPage(st)
+		if err != nil {
+			return err
+		}
+		d.QRCode, d.Secret, d.URI = enr.qr, enr.secret, enr.uri
+	}
+	return s.pages.render(w, http.StatusOK, name, d)
+}
+
+func (s *Server) logAttempt(r *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {
+	attrs = append([]slog.Attr{slog.String("activity_id", ActivityID(r.Context())), slog.String("client_ip", clientIP(r))}, attrs...)
+	s.log.LogAttrs(r.Context(), level, msg, attrs...)
+}

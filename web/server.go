@@ -1,0 +1,210 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/idp/store"
+	"github.com/fedgate/fedgate/idp/token"
+	"github.com/fedgate/fedgate/ldapauth"
+	"github.com/fedgate/fedgate/mfa"
+	"github.com/fedgate/fedgate/web/session"
+)
+
+// Authenticator checks a user name and password against the directory.
+// A credential failure is an error that errors.Is ldapauth.ErrInvalidCredentials
+// (with an *ldapauth.Error carrying the reason); anything else means the
+// directory could not answer and must not count against the user.
+type Authenticator interface {
+	Authenticate(ctx context.Context, username, password string) (*ldapauth.User, error)
+}
+
+// MFA is the TOTP step. userID is the stable user key (the ImmutableID);
+// accountName is what the authenticator app displays (the UPN).
+type MFA interface {
+	Enrolled(ctx context.Context, userID string) (bool, error)
+	NewEnrollment(ctx context.Context, userID, accountName string) (*mfa.Enrollment, error)
+	// EnrollmentFor rebuilds the QR code and URI of a seed already shown.
+	EnrollmentFor(accountName, secret string) (*mfa.Enrollment, error)
+	Confirm(ctx context.Context, userID, accountName, secret, code string) error
+	Verify(ctx context.Context, userID, code string) error
+}
+
+// TokenIssuer signs assertions.
+type TokenIssuer interface {
+	SAML11(c token.Claims, audience string) (*token.Assertion, error)
+}
+
+// AuditSink records sign-in attempts. Errors are logged, never shown.
+type AuditSink interface {
+	RecordAudit(ctx context.Context, e store.AuditEvent) error
+}
+
+// Config wires the server's dependencies.
+type Config struct {
+	Parties *rp.Registry  // required
+	Auth    Authenticator // required
+	MFA     MFA           // required
+	Tokens  TokenIssuer   // required
+	Audit   AuditSink     // optional
+	// SessionKey seals session cookies and form state (32 bytes). Every
+	// node of a farm needs the same key. Required.
+	SessionKey []byte
+	// SessionLifetime is how long single sign-on lasts. Default: 8h.
+	SessionLifetime time.Duration
+	// FlowLifetime bounds one sign-in from first page to token. Default: 10m.
+	FlowLifetime time.Duration
+	// CookieName names the SSO cookie. Default: "fedgate_session".
+	CookieName string
+	// Brand is the organisation name on every page. Default: "fedgate".
+	Brand string
+	// Metadata returns the current signed FederationMetadata.xml. Required.
+	Metadata func() []byte
+	// MaxBodyBytes limits request bodies. Default: 64 KiB.
+	MaxBodyBytes int64
+	Now          func() time.Time
+	Rand         io.Reader
+	Logger       *slog.Logger
+}
+
+// Server is fedgate's HTTP handler set.
+type Server struct {
+	parties  *rp.Registry
+	auth     Authenticator
+	mfa      MFA
+	tokens   TokenIssuer
+	audit    AuditSink
+	sealer   *session.Sealer
+	pages    *pages
+	metadata func() []byte
+	brand    string
+	cookie   string
+	lifetime time.Duration
+	flowTTL  time.Duration
+	maxBody  int64
+	now      func() time.Time
+	rand     io.Reader
+	log      *slog.Logger
+}
+
+// New validates cfg, parses the page templates once and returns a Server.
+func New(cfg Config) (*Server, error) {
+	var errs []error
+	if cfg.Parties == nil {
+		errs = append(errs, errors.New("Parties is required"))
+	}
+	if cfg.Auth == nil {
+		errs = append(errs, errors.New("Auth is required"))
+	}
+	if cfg.MFA == nil {
+		errs = append(errs, errors.New("MFA is required"))
+	}
+	if cfg.Tokens == nil {
+		errs = append(errs, errors.New("Tokens is required"))
+	}
+	if cfg.Metadata == nil {
+		errs = append(errs, errors.New("Metadata is required"))
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	sealer, err := session.NewSealer(cfg.SessionKey, cfg.Rand)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("web: %w", errors.Join(errs...))
+	}
+	p, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		parties: cfg.Parties, auth: cfg.Auth, mfa: cfg.MFA, tokens: cfg.Tokens, audit: cfg.Audit,
+		sealer: sealer, pages: p, metadata: cfg.Metadata,
+		brand: cfg.Brand, cookie: cfg.CookieName, lifetime: cfg.SessionLifetime, flowTTL: cfg.FlowLifetime,
+		maxBody: cfg.MaxBodyBytes, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
+	}
+	if s.brand == "" {
+		s.brand = "fedgate"
+	}
+	if s.cookie == "" {
+		s.cookie = "fedgate_session"
+	}
+	if s.lifetime <= 0 {
+		s.lifetime = 8 * time.Hour
+	}
+	if s.flowTTL <= 0 {
+		s.flowTTL = 10 * time.Minute
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = 64 << 10
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// metadataPath is matched case-insensitively: AD FS documentation and
+// partners spell it in several cases.
+const metadataPath = "/federationmetadata/2007-06/federationmetadata.xml"
+
+// Handler returns the complete router.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.requestContext, securityHeaders)
+	r.Get("/adfs/ls/", s.wrap(s.passiveGet))
+	r.Post("/adfs/ls/", s.wrap(s.passivePost))
+	r.Get("/adfs/ls", func(w http.ResponseWriter, r *http.Request) {
+		u := *r.URL
+		u.Path = "/adfs/ls/"
+		http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
+	})
+	r.Get("/adfs/probe", Probe)
+	r.Handle("/adfs/portal/css/*", staticHandler())
+	r.Handle("/adfs/portal/js/*", staticHandler())
+	r.NotFound(s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		if r.Method == http.MethodGet && strings.EqualFold(r.URL.Path, metadataPath) {
+			return s.serveMetadata(w, r)
+		}
+		return &Error{Status: http.StatusNotFound, Public: "The page you asked for does not exist."}
+	}))
+	r.MethodNotAllowed(s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return &Error{Status: http.StatusMethodNotAllowed, Public: "This address does not accept that kind of request."}
+	}))
+	return r
+}
+
+// Probe answers load-balancer health checks (AD FS /adfs/probe): 200
+// without touching any back end.
+func Probe(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = io.WriteString(w, "OK\n")
+}
+
+func (s *Server) serveMetadata(w http.ResponseWriter, _ *http.Request) error {
+	doc := s.metadata()
+	if len(doc) == 0 {
+		return &Error{Status: http.StatusServiceUnavailable, Public: "Federation metadata is not available yet."}
+	}
+	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	// Metadata is public and changes only on key rollover; partners poll it.
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, err := w.Write(doc)
+	return err
+}

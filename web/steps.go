@@ -1,0 +1,263 @@
+package web
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/idp/store"
+	"github.com/fedgate/fedgate/idp/wsfed"
+	"github.com/fedgate/fedgate/ldapauth"
+	"github.com/fedgate/fedgate/mfa"
+)
+
+// maxCredentialBytes bounds user names and passwords before they reach the
+// directory.
+const maxCredentialBytes = 256
+
+func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party) error {
+	username := strings.TrimSpace(r.PostFormValue("UserName"))
+	password := r.PostFormValue("Password")
+	st.Username = clip(username, maxCredentialBytes)
+	if username == "" || password == "" || len(username) > maxCredentialBytes || len(password) > maxCredentialBytes {
+		reason := ldapauth.ReasonEmptyPassword
+		if username == "" || len(username) > maxCredentialBytes {
+			reason = ldapauth.ReasonNoSuchUser
+		}
+		s.recordFailure(r, party, username, reason.String())
+		return s.renderStep(w, r, st, party, genericCredentialError)
+	}
+	user, err := s.auth.Authenticate(r.Context(), username, password)
+	if err != nil {
+		var le *ldapauth.Error
+		reason := "unknown"
+		if errors.As(err, &le) {
+			reason = le.Reason.String()
+		}
+		if errors.Is(err, ldapauth.ErrInvalidCredentials) {
+			s.recordFailure(r, party, username, reason)
+			return s.renderStep(w, r, st, party, genericCredentialError)
+		}
+		// The directory did not answer: not the user's fault, not counted.
+		s.logAttempt(r, slog.LevelError, "directory unavailable", slog.String("rp", party.Name), slog.String("reason", reason), slog.Any("error", err))
+		s.recordAudit(r, party, username, "error", reason)
+		return s.renderStep(w, r, st, party, "We can't sign you in right now because the directory could not be reached. Try again in a few minutes.")
+	}
+	st.User = &sessionUser{ID: user.ImmutableID, UPN: user.UPN, DisplayName: user.DisplayName}
+	if st.User.UPN == "" {
+		st.User.UPN = username
+	}
+	st.Username = st.User.UPN
+	st.PasswordAt = s.now()
+	s.logAttempt(r, slog.LevelInfo, "password verified", slog.String("rp", party.Name))
+	if !party.RequireMFA {
+		return s.complete(w, r, st, party, *st.User, st.PasswordAt, time.Time{}, nil)
+	}
+	return s.toMFA(w, r, st, party)
+}
+
+// toMFA sends an authenticated user to the code page, or to enrollment
+// when they have no authenticator yet.
+func (s *Server) toMFA(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party) error {
+	enrolled, err := s.mfa.Enrolled(r.Context(), st.User.ID)
+	if err != nil {
+		return fmt.Errorf("web: MFA enrollment lookup: %w", err)
+	}
+	if enrolled {
+		st.Step = stepMFA
+		return s.renderStep(w, r, st, party, "")
+	}
+	enr, err := s.mfa.NewEnrollment(r.Context(), st.User.ID, st.User.UPN)
+	if err != nil {
+		return fmt.Errorf("web: new MFA enrollment: %w", err)
+	}
+	st.Step, st.EnrollSecret = stepEnroll, enr.Secret
+	return s.renderStep(w, r, st, party, "")
+}
+
+func (s *Server) postMFA(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party) error {
+	if st.User == nil {
+		return badRequest("This page is out of date. Start again from the application.", errors.New("web: MFA step without user"))
+	}
+	err := s.mfa.Verify(r.Context(), st.User.ID, strings.TrimSpace(r.PostFormValue("code")))
+	if err == nil {
+		s.logAttempt(r, slog.LevelInfo, "mfa verified", slog.String("rp", party.Name))
+		return s.complete(w, r, st, party, *st.User, st.PasswordAt, s.now(), nil)
+	}
+	if errors.Is(err, mfa.ErrNotEnrolled) {
+		return s.toMFA(w, r, st, party)
+	}
+	msg, ok := mfaMessage(err)
+	if !ok {
+		return fmt.Errorf("web: verify MFA code: %w", err)
+	}
+	s.recordFailure(r, party, st.User.UPN, mfaReason(err))
+	return s.renderStep(w, r, st, party, msg)
+}
+
+func (s *Server) postEnroll(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party) error {
+	if st.User == nil || st.EnrollSecret == "" {
+		return badRequest("This page is out of date. Start again from the application.", errors.New("web: enroll step without user or secret"))
+	}
+	err := s.mfa.Confirm(r.Context(), st.User.ID, st.User.UPN, st.EnrollSecret, strings.TrimSpace(r.PostFormValue("code")))
+	if err == nil {
+		s.logAttempt(r, slog.LevelInfo, "mfa enrolled", slog.String("rp", party.Name))
+		s.recordAudit(r, party, st.User.UPN, "mfa_enrolled", "")
+		return s.complete(w, r, st, party, *st.User, st.PasswordAt, s.now(), nil)
+	}
+	if errors.Is(err, mfa.ErrAlreadyEnrolled) {
+		// Enrolled meanwhile (another tab): use the code page instead.
+		st.Step, st.EnrollSecret = stepMFA, ""
+		return s.renderStep(w, r, st, party, "An authenticator is already set up for your account. Enter its code.")
+	}
+	msg, ok := mfaMessage(err)
+	if !ok {
+		return fmt.Errorf("web: confirm MFA enrollment: %w", err)
+	}
+	s.recordFailure(r, party, st.User.UPN, mfaReason(err))
+	return s.renderStep(w, r, st, party, msg)
+}
+
+func mfaMessage(err error) (string, bool) {
+	switch {
+	case errors.Is(err, mfa.ErrLocked):
+		return "Too many wrong codes. Wait a few minutes, then try again.", true
+	case errors.Is(err, mfa.ErrReplayed):
+		return "That code has already been used. Wait for the next code and try again.", true
+	case errors.Is(err, mfa.ErrInvalidCode):
+		return "That code didn't work. Check the code in your authenticator app and try again.", true
+	}
+	return "", false
+}
+
+func mfaReason(err error) string {
+	switch {
+	case errors.Is(err, mfa.ErrLocked):
+		return "mfa_locked"
+	case errors.Is(err, mfa.ErrReplayed):
+		return "mfa_replayed"
+	}
+	return "mfa_invalid_code"
+}
+
+// enrollmentView is what the enrollment page shows.
+type enrollmentView struct {
+	qr          template.URL
+	secret, uri string
+}
+
+func (s *Server) mfaEnrollmentPage(st *flowState) (*enrollmentView, error) {
+	enr, err := s.mfa.EnrollmentFor(st.User.UPN, st.EnrollSecret)
+	if err != nil {
+		return nil, fmt.Errorf("web: enrollment page: %w", err)
+	}
+	// The data URL is built here from our own PNG bytes, so marking it safe
+	// for the src attribute is sound.
+	return &enrollmentView{
+		qr:     template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(enr.QRCodePNG)),
+		secret: enr.Secret, uri: enr.URI,
+	}, nil
+}
+
+// complete issues the token, refreshes the SSO session and renders the
+// auto-POST form to the registered reply URL.
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, user sessionUser, authnAt, mfaAt time.Time, prev *ssoSession) error {
+	claims := officeClaims(user, authnAt, !mfaAt.IsZero(), true)
+	assertion, err := s.tokens.SAML11(claims, st.Realm)
+	if err != nil {
+		return fmt.Errorf("web: issue token for %q: %w", party.Name, err)
+	}
+	rstr, err := wsfed.BuildRSTR(assertion, st.Realm)
+	if err != nil {
+		return fmt.Errorf("web: build RSTR: %w", err)
+	}
+	sess := &ssoSession{User: user, AuthnAt: authnAt, MFAAt: mfaAt, Expires: s.now().Add(s.lifetime)}
+	if prev != nil {
+		sess.Expires = prev.Expires
+		sess.Audience = prev.Audience
+	}
+	if !contains(sess.Audience, st.Realm) && len(sess.Audience) < 16 {
+		sess.Audience = append(sess.Audience, st.Realm)
+	}
+	if err := s.writeSession(w, sess); err != nil {
+		return fmt.Errorf("web: write session: %w", err)
+	}
+	result := "success"
+	if prev != nil {
+		result = "success_sso"
+	}
+	s.recordAudit(r, party, user.UPN, result, "")
+	s.logAttempt(r, slog.LevelInfo, "token issued", slog.String("rp", party.Name),
+		slog.String("assertion_id", assertion.ID), slog.Bool("mfa", !mfaAt.IsZero()), slog.Bool("sso", prev != nil))
+
+	fields := []formField{{"wa", string(wsfed.SignIn)}, {"wresult", string(rstr)}}
+	if st.Context != "" {
+		fields = append(fields, formField{"wctx", st.Context})
+	}
+	// The token goes to the registered reply URL only; widen form-action to
+	// exactly that origin for this response.
+	if u, err := url.Parse(st.Reply); err == nil {
+		w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy,
+			"form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
+	}
+	return s.pages.render(w, http.StatusOK, "autopost", pageData{
+		Brand: s.brand, ActivityID: ActivityID(r.Context()), Action: st.Reply, Fields: fields,
+	})
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// signOut ends the SSO session (wsignout1.0, wsignoutcleanup1.0). A wreply
+// is followed only when it is a registered reply URL of some party.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request, req *wsfed.Request) error {
+	if req.Reply != "" && !s.parties.IsReplyURL(req.Reply) {
+		return badRequest("The application asked to return you to an address it has not registered.", fmt.Errorf("web: sign-out wreply %q not registered", req.Reply))
+	}
+	if sess, ok := s.readSession(r); ok {
+		s.logAttempt(r, slog.LevelInfo, "signed out", slog.String("action", string(req.Action)))
+		s.recordAuditUser(r, "", sess.User.UPN, "signed_out", string(req.Action))
+	}
+	s.clearSession(w)
+	if req.Action == wsfed.SignOut && req.Reply != "" {
+		http.Redirect(w, r, req.Reply, http.StatusFound)
+		return nil
+	}
+	return s.pages.render(w, http.StatusOK, "signedout", pageData{Brand: s.brand, ActivityID: ActivityID(r.Context())})
+}
+
+func (s *Server) recordFailure(r *http.Request, party *rp.Party, user, reason string) {
+	s.logAttempt(r, slog.LevelInfo, "sign-in failed", slog.String("rp", party.Name), slog.String("reason", reason))
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "sign-in failed user", slog.String("activity_id", ActivityID(r.Context())), slog.String("user", user))
+	s.recordAudit(r, party, user, "failure", reason)
+}
+
+func (s *Server) recordAudit(r *http.Request, party *rp.Party, user, result, reason string) {
+	s.recordAuditUser(r, party.Identifiers[0], user, result, reason)
+}
+
+func (s *Server) recordAuditUser(r *http.Request, rpID, user, result, reason string) {
+	if s.audit == nil {
+		return
+	}
+	e := store.AuditEvent{
+		Time: s.now().UTC(), User: clip(user, maxCredentialBytes), ClientIP: clientIP(r), RelyingParty: rpID,
+		Protocol: "wsfed", Result: result, Reason: reason, ActivityID: ActivityID(r.Context()),
+	}
+	if err := s.audit.RecordAudit(r.Context(), e); err != nil {
+		s.log.ErrorContext(r.Context(), "audit write failed", slog.String("activity_id", e.ActivityID), slog.Any("error", err))
+	}
+}
