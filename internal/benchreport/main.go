@@ -22,6 +22,7 @@ import (
 
 func main() {
 	benchtime := flag.Duration("benchtime", 2*time.Second, "minimum time per measurement")
+	rounds := flag.Int("rounds", 3, "alternating rounds of each measurement; the best of each is reported")
 	flag.Parse()
 	testing.Init()
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
@@ -53,14 +54,14 @@ func main() {
 	}
 	digest := sha256.Sum256([]byte("fedgate"))
 
-	raw := testing.Benchmark(func(b *testing.B) {
+	rawBench := func(b *testing.B) {
 		for b.Loop() {
 			if _, err := rsa.SignPKCS1v15(nil, rsaKey, crypto.SHA256, digest[:]); err != nil {
 				b.Fatal(err)
 			}
 		}
-	})
-	tokens := testing.Benchmark(func(b *testing.B) {
+	}
+	tokenBench := func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			a, err := issuer.SAML11(claims, "urn:federation:MicrosoftOnline")
@@ -71,10 +72,21 @@ func main() {
 				b.Fatal(err)
 			}
 		}
-	})
+	}
+	// Alternate the two measurements and keep each one's best round, so a
+	// noisy neighbour on a shared machine skews both alike.
+	var raw, tokens testing.BenchmarkResult
+	for i := 0; i < *rounds; i++ {
+		if r := testing.Benchmark(rawBench); i == 0 || r.NsPerOp() < raw.NsPerOp() {
+			raw = r
+		}
+		if r := testing.Benchmark(tokenBench); i == 0 || r.NsPerOp() < tokens.NsPerOp() {
+			tokens = r
+		}
+	}
 	perSec := func(r testing.BenchmarkResult) float64 { return float64(r.N) / r.T.Seconds() }
 	rawRate, tokRate := perSec(raw), perSec(tokens)
-	fmt.Printf("raw RSA-2048 signatures/s (1 core): %10.0f\n", rawRate)
+	fmt.Printf("raw RSA-2048 signatures/s (1 core): %10.0f  (best of %d rounds)\n", rawRate, *rounds)
 	fmt.Printf("WS-Fed tokens issued/s   (1 core): %10.0f  (%d allocs, %d B per token)\n", tokRate, tokens.AllocsPerOp(), tokens.AllocedBytesPerOp())
 	fmt.Printf("ratio tokens/signatures:            %10.3f  (goal >= 0.9)\n", tokRate/rawRate)
 }

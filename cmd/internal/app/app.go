@@ -56,7 +56,7 @@ type App struct {
 // Build constructs the service from cfg (which must already have its
 // secrets resolved). It opens the store and reads key files but does not
 // listen or contact the directory.
-func Build(ctx context.Context, cfg config.Config, opts Options) (a *App, err error) {
+func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -69,7 +69,7 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (a *App, err er
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &App{Config: cfg, log: opts.Logger}
+	a := &App{Config: cfg, log: opts.Logger}
 	defer func() {
 		if err != nil {
 			_ = a.Close()

@@ -12,7 +12,8 @@ import (
 	"github.com/fedgate/fedgate/cmd/internal/config"
 )
 
-const examplePath = "testdata/fedgate.example.yaml"
+// examplePath is the shipped, fully commented example configuration.
+const examplePath = "../../../deploy/fedgate.example.yaml"
 
 func TestExampleConfig_ParsesValidatesAndResolves(t *testing.T) {
 	cfg, err := config.Load(examplePath)
