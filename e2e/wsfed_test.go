@@ -139,10 +139,10 @@ func TestWSFed_PassportWsfedSaml2(t *testing.T) {
 			t.Fatalf("profile is not JSON: %v\n%s", err, res.Stdout)
 		}
 		want := map[string]string{
-			"http://schemas.xmlsoap.org/claims/UPN":                              aliceUPN,
-			"http://schemas.microsoft.com/LiveID/Federation/2008/05/ImmutableID": aliceImmID,
-			"http://schemas.microsoft.com/claims/authnmethodsreferences":         token.MultipleAuthn,
-			"http://schemas.microsoft.com/ws/2012/01/insidecorporatenetwork":     "true",
+			"http://schemas.xmlsoap.org/claims/UPN":                                aliceUPN,
+			"http://schemas.microsoft.com/LiveID/Federation/2008/05/ImmutableID":   aliceImmID,
+			"http://schemas.microsoft.com/claims/authnmethodsreferences":           token.MultipleAuthn,
+			"http://schemas.microsoft.com/ws/2012/01/insidecorporatenetwork":       "true",
 			"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier": aliceImmID,
 			"issuer": issuerURI,
 		}

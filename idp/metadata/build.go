@@ -25,12 +25,15 @@ const (
 	NSXSI        = "http://www.w3.org/2001/XMLSchema-instance"
 	NSDSig       = "http://www.w3.org/2000/09/xmldsig#"
 
-	ProtocolSAML20       = "urn:oasis:names:tc:SAML:2.0:protocol"
-	BindingHTTPRedirect  = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
-	BindingHTTPPOST      = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-	NameIDPersistent     = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
-	TokenTypeSAML11      = "urn:oasis:names:tc:SAML:1.0:assertion"
-	TokenTypeSAML20      = "urn:oasis:names:tc:SAML:2.0:assertion"
+	ProtocolSAML20      = "urn:oasis:names:tc:SAML:2.0:protocol"
+	BindingHTTPRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+	BindingHTTPPOST     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+	NameIDPersistent    = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+	TokenTypeSAML11     = "urn:oasis:names:tc:SAML:1.0:assertion"
+	TokenTypeSAML20     = "urn:oasis:names:tc:SAML:2.0:assertion"
+)
+
+const (
 	stsType              = "fed:SecurityTokenServiceType"
 	defaultValidFor      = 24 * time.Hour
 	maxValidFor          = 30 * 24 * time.Hour

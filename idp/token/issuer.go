@@ -36,7 +36,8 @@ type Config struct {
 	// millisecond precision.
 	Now func() time.Time
 	// Rand is the source of assertion IDs ("_" + hex of 16 bytes). Default
-	// crypto/rand.Reader; it must be unpredictable in production.
+	// crypto/rand.Reader. It must be unpredictable in production and safe
+	// for concurrent use when the Issuer is shared between goroutines.
 	Rand io.Reader
 }
 
@@ -72,7 +73,7 @@ func New(cfg Config) (*Issuer, error) {
 	}
 	signer, err := NewXMLSigner(cfg.Keys.Current, cfg.Algorithm, "AssertionID")
 	if err != nil {
-		return nil, fmt.Errorf("token: config: %w", err)
+		return nil, err // already "token: …"
 	}
 	return &Issuer{
 		issuer:   cfg.Issuer,

@@ -13,6 +13,7 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/fedgate/fedgate/e2e/e2etest"
 	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/idp/token/tokentest"
 )
@@ -102,6 +103,23 @@ func TestSAML11_MatchesGolden(t *testing.T) {
 	}
 	if err := verify(t, doc.Root(), tokentest.KeyPair(t, tokentest.Current).Cert, tokentest.Epoch); err != nil {
 		t.Errorf("golden assertion does not verify: %v", err)
+	}
+	t.Run("xmlsec1", func(t *testing.T) {
+		dir := t.TempDir()
+		file, cert := filepath.Join(dir, "assertion.xml"), filepath.Join(dir, "current.crt")
+		writeFile(t, file, want)
+		writeFile(t, cert, tokentest.CertPEM(tokentest.KeyPair(t, tokentest.Current).Cert))
+		res := e2etest.XMLSec1Verify(t, file, cert, "AssertionID", "urn:oasis:names:tc:SAML:1.0:assertion:Assertion")
+		if !res.OK {
+			t.Errorf("xmlsec1 rejects the golden assertion:\n%s", res.Output)
+		}
+	})
+}
+
+func writeFile(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(name, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -367,5 +385,34 @@ func TestIssuer_KeysReturnsConfiguredSet(t *testing.T) {
 	got := iss.Keys().Certificates()
 	if len(got) != 2 || !got[0].Equal(ks.Current.Cert) || !got[1].Equal(ks.Next) {
 		t.Errorf("Certificates() = %d certs, want current then next", len(got))
+	}
+}
+
+func TestSAML11_ConcurrentIssuance(t *testing.T) {
+	iss := newIssuer(t, func(c *token.Config) { c.Rand = nil })
+	cert := tokentest.KeyPair(t, tokentest.Current).Cert
+	const n = 8
+	out := make(chan *token.Assertion, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			a, err := iss.SAML11(aliceClaims(), audience)
+			out <- a
+			errs <- err
+		}()
+	}
+	seen := map[string]bool{}
+	for range n {
+		a, err := <-out, <-errs
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[a.ID] {
+			t.Errorf("duplicate ID %s", a.ID)
+		}
+		seen[a.ID] = true
+		if err := verify(t, reparse(t, a.Element), cert, tokentest.Epoch); err != nil {
+			t.Error(err)
+		}
 	}
 }

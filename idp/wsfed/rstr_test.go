@@ -12,6 +12,7 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/fedgate/fedgate/e2e/e2etest"
 	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/idp/token/tokentest"
 	"github.com/fedgate/fedgate/idp/wsfed"
@@ -73,6 +74,21 @@ func TestBuildRSTR_MatchesGolden(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("RSTR differs from %s (go test -update if intended)\n got: %s\nwant: %s", golden, got, want)
 	}
+	// Matching the golden file is not enough: the wrapped assertion must
+	// still verify with an independent implementation.
+	t.Run("xmlsec1", func(t *testing.T) {
+		dir := t.TempDir()
+		file, cert := filepath.Join(dir, "wresult.xml"), filepath.Join(dir, "current.crt")
+		for name, data := range map[string][]byte{file: want, cert: tokentest.CertPEM(tokentest.KeyPair(t, tokentest.Current).Cert)} {
+			if err := os.WriteFile(name, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res := e2etest.XMLSec1Verify(t, file, cert, "AssertionID", "urn:oasis:names:tc:SAML:1.0:assertion:Assertion")
+		if !res.OK {
+			t.Errorf("xmlsec1 rejects the golden RSTR:\n%s", res.Output)
+		}
+	})
 }
 
 func TestBuildRSTR_Shape(t *testing.T) {
