@@ -52,6 +52,7 @@ const CHROMIUM_ARGS = [
 const STEP_TIMEOUT_MS = 15000; // any one wait: page load, element, click
 const RUN_TIMEOUT_MS = 150000; // hard stop for the whole walk
 const MAX_URL_LENGTH = 2048;
+const MAX_RECORDED = 100; // per list of console errors, page errors, CSP violations
 
 const ALICE = 'alice@contoso.com';
 const ALICE_PASSWORD = 'Alice-Passw0rd!';
@@ -140,6 +141,10 @@ class Run {
     this.consoleErrors = [];
     this.pageErrors = [];
     this.cspViolations = [];
+    this.dropped = 0; // records beyond MAX_RECORDED, counted only
+    // trouble settles at the first CSP violation or uncaught page error, so
+    // waits for the next page can stop early instead of timing out.
+    this.trouble = new Promise((resolve) => { this.troubleSeen = resolve; });
     this.sessions = [];
     this.page = null; // the page currently driven, for failure screenshots
     this.phase = 'setup';
@@ -171,7 +176,7 @@ class Run {
     // Bindings and init scripts are injected over CDP, so the pages' own CSP
     // (script-src 'self') does not block them and they do not weaken it.
     await session.ctx.exposeBinding('__fedgateCSPViolation', (source, v) => {
-      this.cspViolations.push({ source: 'event', browser: label, page: source.frame.url(), ...v });
+      this.record(this.cspViolations, { source: 'event', browser: label, page: source.frame.url(), ...v });
     });
     await session.ctx.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => {
@@ -186,11 +191,11 @@ class Run {
     page.on('console', (msg) => {
       if (msg.type() !== 'error' && !/Content.Security.Policy/i.test(msg.text())) return;
       const entry = { browser: label, phase: this.phase, type: msg.type(), text: msg.text(), url: msg.location().url || page.url() };
-      this.consoleErrors.push(entry);
-      if (/Content.Security.Policy/i.test(msg.text())) this.cspViolations.push({ source: 'console', ...entry });
+      this.record(this.consoleErrors, entry);
+      if (/Content.Security.Policy/i.test(msg.text())) this.record(this.cspViolations, { source: 'console', ...entry });
     });
     page.on('pageerror', (err) => {
-      this.pageErrors.push({ browser: label, phase: this.phase, url: page.url(), message: err.message });
+      this.record(this.pageErrors, { browser: label, phase: this.phase, url: page.url(), message: err.message });
     });
     session.navigations = [];
     page.on('framenavigated', (frame) => {
@@ -198,6 +203,14 @@ class Run {
     });
     this.page = page;
     return { page, session };
+  }
+
+  // record appends entry to list, keeping at most MAX_RECORDED entries so a
+  // page that floods its console cannot flood the summary.
+  record(list, entry) {
+    if (list.length < MAX_RECORDED) list.push(entry);
+    else this.dropped++;
+    if (list === this.cspViolations || list === this.pageErrors) this.troubleSeen();
   }
 
   // checkClean fails the run as soon as a CSP violation or an uncaught page
@@ -226,6 +239,7 @@ class Run {
       consoleErrors: this.consoleErrors,
       pageErrors: this.pageErrors,
       cspViolations: this.cspViolations,
+      droppedRecords: this.dropped,
     };
   }
 }
@@ -241,8 +255,24 @@ async function waitFor(page, selector, what) {
   try {
     await page.locator(selector).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   } catch (err) {
-    throw new ExpectationError(`expected ${what} (${selector}) but it did not appear within ${STEP_TIMEOUT_MS} ms`);
+    throw new ExpectationError(`expected ${what} (${selector}) but it did not appear within ${STEP_TIMEOUT_MS} ms; ` +
+      `the page shows ${await describe(page)}`);
   }
+}
+
+// describe names the page shown, for failure messages: its heading and any
+// error text, without the page's form values.
+async function describe(page) {
+  const grab = async (sel) => {
+    const loc = page.locator(sel).first();
+    return (await loc.count().catch(() => 0)) > 0 ? ((await loc.textContent().catch(() => '')) || '').trim().slice(0, 200) : '';
+  };
+  const parts = [`h1 ${JSON.stringify(await grab('h1'))}`];
+  for (const sel of ['#error', '#reason']) {
+    const t = await grab(sel);
+    if (t) parts.push(`${sel} ${JSON.stringify(t)}`);
+  }
+  return parts.join(', ');
 }
 
 async function text(page, selector) {
@@ -262,43 +292,61 @@ async function submitEmail(page, email) {
   await page.click('#next');
 }
 
-// viaAutoPost runs action (which must lead to fedgate's token page), lets
-// autopost.js submit the token by itself, and screenshots the token page
-// while its POST to /login.srf is held. It returns the POSTed field names.
+// viaAutoPost runs action, which must lead to fedgate's token page, and
+// lets autopost.js submit the token by itself: nothing here clicks Continue.
+// The script's download is held until the token page has been checked and
+// screenshotted (once it runs, the page is gone). It returns what the page
+// showed and what reached /login.srf.
 async function viaAutoPost(run, page, shotName, action) {
   let failure = null;
+  let shown = null;
   let posted = null;
-  const isLoginSrf = (u) => u.origin === run.startOrigin && u.pathname === '/login.srf';
-  const handler = async (route) => {
+  const isScript = (u) => u.pathname === '/adfs/portal/js/autopost.js';
+  const holdScript = async (route) => {
     try {
-      const req = route.request();
-      expect(req.method() === 'POST', `token reached /login.srf with ${req.method()}, want POST`);
-      const fields = new URLSearchParams(req.postData() || '');
-      expect(fields.get('wa') === 'wsignin1.0', `auto-POST field wa=${fields.get('wa')}, want wsignin1.0`);
-      expect((fields.get('wresult') || '').includes('RequestSecurityTokenResponse'),
-        'auto-POST has no wresult holding a RequestSecurityTokenResponse');
-      expect(await page.locator('#autopost').count() === 1,
-        `the page that posted to /login.srf is not fedgate's token page (#autopost): ${page.url()}`);
-      posted = { from: page.url(), to: req.url(), fields: [...new Set(fields.keys())].sort() };
+      const form = await page.$eval('form#autopost', (f) => ({
+        action: f.action, method: f.method,
+        fields: [...new Set([...f.elements].filter((e) => e.name).map((e) => e.name))].sort(),
+      })).catch(() => null);
+      expect(form !== null, `autopost.js was loaded by a page without form#autopost: ${page.url()}`);
+      shown = { url: page.url(), ...form };
       await run.screenshot(page, shotName);
-      await route.continue();
     } catch (err) {
-      failure = err;
-      await route.abort('failed').catch(() => {});
+      failure = failure || err;
     }
+    await route.continue().catch(() => {});
   };
-  await page.route(isLoginSrf, handler);
+  const onRequest = (req) => {
+    const u = new URL(req.url());
+    if (req.frame() !== page.mainFrame() || u.origin !== run.startOrigin || u.pathname !== '/login.srf') return;
+    const fields = new URLSearchParams(req.postData() || '');
+    posted = {
+      method: req.method(), to: req.url(), fields: [...new Set(fields.keys())].sort(),
+      wa: fields.get('wa'), rstr: (fields.get('wresult') || '').includes('RequestSecurityTokenResponse'),
+    };
+  };
+  await page.route(isScript, holdScript);
+  page.on('request', onRequest);
   try {
     await action();
-    await page.locator('#signed-in, #rejected').first()
-      .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS })
-      .catch(() => {});
+    await Promise.race([
+      page.locator('#signed-in, #rejected').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS }),
+      run.trouble,
+    ]).catch(() => {});
   } finally {
-    await page.unroute(isLoginSrf, handler);
+    page.off('request', onRequest);
+    await page.unroute(isScript, holdScript);
   }
   if (failure) throw failure;
-  expect(posted !== null, 'fedgate\'s token page never auto-POSTed to /login.srf (is autopost.js blocked?)');
-  return posted;
+  run.checkClean(); // a script error or CSP block explains a missing POST best
+  expect(shown !== null, `fedgate's token page (form#autopost with autopost.js) never appeared; the page shows ${await describe(page)}`);
+  expect(new URL(shown.action).origin === run.startOrigin && new URL(shown.action).pathname === '/login.srf',
+    `the token form posts to ${shown.action}, want ${run.startOrigin}/login.srf`);
+  expect(posted !== null, 'fedgate\'s token page never auto-POSTed to /login.srf (autopost.js did not submit it)');
+  expect(posted.method === 'POST', `the token reached /login.srf with ${posted.method}, want POST`);
+  expect(posted.wa === 'wsignin1.0', `auto-POST field wa=${posted.wa}, want wsignin1.0`);
+  expect(posted.rstr, 'the auto-POST has no wresult holding a RequestSecurityTokenResponse');
+  return { page: shown.url, action: shown.action, fields: posted.fields };
 }
 
 // expectSignedIn checks the simulated Microsoft Online accepted alice's
@@ -412,7 +460,7 @@ async function walk(run) {
   const sso = await expectSignedIn(run, page, 'msonline-signed-in-sso');
   const navs = b1.session.navigations.slice(before);
   const fedgatePages = navs.filter((u) => new URL(u).origin === fedgateOrigin);
-  expect(fedgatePages.length === 1 && ssoPost.from === fedgatePages[0],
+  expect(fedgatePages.length === 1 && ssoPost.page === fedgatePages[0],
     `single sign-on showed fedgate pages ${JSON.stringify(fedgatePages)}; want only the token page`);
   run.checkClean();
   run.result.sso = { ...sso, passwordPageShown: false, navigations: navs };

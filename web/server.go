@@ -175,6 +175,7 @@ func (s *Server) Handler() http.Handler {
 		http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
 	})
 	r.Get("/adfs/probe", Probe)
+	r.Get("/favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	r.Handle("/adfs/portal/css/*", staticHandler())
 	r.Handle("/adfs/portal/js/*", staticHandler())
 	r.NotFound(s.wrap(func(w http.ResponseWriter, r *http.Request) error {

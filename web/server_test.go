@@ -530,7 +530,7 @@ func TestSignOut(t *testing.T) {
 	if r := env.get(t, c, signInQuery); !r.page.Has("loginForm") {
 		t.Fatal("session survived sign-out")
 	}
-	if r := env.get(t, c, "/adfs/ls/?wa=wsignoutcleanup1.0"); r.status != http.StatusOK || !r.page.Has("signed-out") {
+	if r := env.get(t, c, "/adfs/ls/?wa=wsignoutcleanup1.0"); r.status != http.StatusOK || !r.page.Has("page-signed-out") {
 		t.Fatalf("cleanup: %d", r.status)
 	}
 }

@@ -148,6 +148,7 @@ func (s *Site) routes() {
 	s.mux.HandleFunc("GET /{$}", s.serveSignIn)
 	s.mux.HandleFunc("POST /{$}", s.serveDiscovery)
 	s.mux.HandleFunc("POST /login.srf", s.serveLoginSRF)
+	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

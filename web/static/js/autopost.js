@@ -3,7 +3,7 @@
 (function () {
   'use strict';
   function submit() {
-    var form = document.getElementById('autopost');
+    var form = document.querySelector('form#autopost');
     if (form) {
       var button = document.getElementById('continue');
       if (button) { button.disabled = true; }

@@ -1,0 +1,417 @@
+//go:build unix
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fedgate/fedgate/e2e/e2etest"
+)
+
+// The browser acceptance test: the real `fedgate demo` binary, driven by a
+// real headless Chromium through browser.js (playwright-core).
+const (
+	chromiumPath = "/usr/bin/chromium"
+
+	buildTimeout   = 5 * time.Minute // go build ./cmd/fedgate, cold cache on 2 cores
+	bannerTimeout  = 60 * time.Second
+	browserTimeout = 4 * time.Minute // browser.js stops itself after 150 s
+	stopTimeout    = 10 * time.Second
+
+	// maxCaptured bounds what is kept of each subprocess's output.
+	maxCaptured = 4 << 20
+
+	// Fixed by the demo directory (ldaptest.Contoso) and browser.js.
+	demoAlicePassword    = "Alice-Passw0rd!"
+	demoAliceImmutable   = "RW+aKiwLHUqeP11se4qfAQ==" // o365-reference section 4
+	browserWrongPassword = "Not-Bobs-Passw0rd!"       // browser.js WRONG_PASSWORD
+	mfaDoneText          = "MFA done by the federated IdP"
+	genericSignInPrefix  = "Incorrect user ID or password"
+	managedUser          = "someone@fabrikam.com"
+)
+
+// TestBrowser_DemoSignIn builds fedgate, starts `fedgate demo` on loopback
+// ports and lets browser.js walk the Office 365 flow in headless Chromium:
+// enrollment with a TOTP code, token auto-POST under the real CSP, single
+// sign-on, the managed-domain page, the generic wrong-password error and a
+// returning user's code page. Screenshots of every page land in e2e/out/.
+func TestBrowser_DemoSignIn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser acceptance test (builds fedgate, runs Chromium): skipped under -short")
+	}
+	root := e2etest.ModuleRoot(t)
+	node := requireBrowser(t, root)
+	bin := buildFedgate(t, root)
+	demo := startDemo(t, bin)
+
+	outDir := filepath.Join(root, "e2e", "out")
+	sum := runBrowserJS(t, node, filepath.Join(root, "e2e"), demo.msonline, outDir)
+
+	checkSummary(t, sum, demo)
+	checkScreenshots(t, sum, outDir)
+	for _, c := range sum.ConsoleErrors {
+		t.Logf("console %s in %s (%s): %s  [%s]", c.Type, c.Browser, c.Phase, c.Text, c.URL)
+	}
+	logs := demo.logs.String()
+	for _, secret := range []string{demoAlicePassword, browserWrongPassword} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("a password typed into the browser reached fedgate's log: %q", secret)
+		}
+	}
+}
+
+// requireBrowser returns the node binary, or skips (fails under CI=true)
+// when Chromium, node or playwright-core is missing.
+func requireBrowser(t *testing.T, root string) string {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		e2etest.Require(t, chromiumPath, "apt-get install -y chromium")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		e2etest.Require(t, "node", "apt-get install -y nodejs npm")
+	}
+	if _, err := os.Stat(filepath.Join(root, "e2e", "node_modules", "playwright-core", "package.json")); err != nil {
+		e2etest.Require(t, "e2e/node_modules/playwright-core", "make e2e-deps")
+	}
+	return node
+}
+
+// buildFedgate compiles ./cmd/fedgate into a temporary directory. go test
+// puts GOROOT/bin first on PATH, so "go" is the toolchain running the test.
+func buildFedgate(t *testing.T, root string) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("e2e: the go tool is not on PATH: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "fedgate")
+	ctx, cancel := context.WithTimeout(t.Context(), buildTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, "./cmd/fedgate")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("e2e: go build ./cmd/fedgate: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runningDemo is a `fedgate demo` subprocess.
+type runningDemo struct {
+	msonline string // "Start here" URL, e.g. https://127.0.0.1:PORT/
+	fedgate  string // fedgate origin, e.g. https://127.0.0.1:PORT
+	logs     *capture
+}
+
+// startDemo runs `fedgate demo` in its own process group with a fresh data
+// directory and waits (bounded) for the banner's URLs. The group is stopped
+// in t.Cleanup: SIGTERM, then SIGKILL after stopTimeout.
+func startDemo(t *testing.T, bin string) *runningDemo {
+	t.Helper()
+	data := t.TempDir() // registered before the stop below, so removed after it
+	banner := newBannerWriter()
+	logs := &capture{}
+	cmd := exec.Command(bin, "demo", "--listen", "127.0.0.1:0", "--msonline-listen", "127.0.0.1:0", "--data", data)
+	cmd.Stdout, cmd.Stderr = banner, logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("e2e: start fedgate demo: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	pgid := cmd.Process.Pid
+	t.Cleanup(func() {
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		timer := time.NewTimer(stopTimeout)
+		defer timer.Stop()
+		select {
+		case <-exited:
+		case <-timer.C:
+			t.Logf("fedgate demo ignored SIGTERM for %s; killing its process group", stopTimeout)
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			<-exited
+		}
+	})
+
+	ctx, cancel := context.WithTimeout(t.Context(), bannerTimeout)
+	defer cancel()
+	select {
+	case <-banner.ready:
+	case err := <-exited:
+		exited <- err // let the cleanup see the exit too
+		t.Fatalf("e2e: fedgate demo exited before printing its URLs: %v\nstdout:\n%s\nstderr:\n%s", err, banner, logs)
+	case <-ctx.Done():
+		t.Fatalf("e2e: fedgate demo printed no URLs within %s\nstdout:\n%s\nstderr:\n%s", bannerTimeout, banner, logs)
+	}
+	msonline, fedgate := banner.urls()
+	t.Logf("fedgate demo: start %s, fedgate %s", msonline, fedgate)
+	return &runningDemo{msonline: msonline, fedgate: strings.TrimSuffix(fedgate, "/adfs/ls/"), logs: logs}
+}
+
+// errBrowserTimeout names a browser.js run that ran out of time.
+var errBrowserTimeout = errors.New("e2e: browser.js did not finish in time")
+
+// runBrowserJS runs browser.js against the demo and returns its summary.
+// Exit status 1 (an expectation failed) fails the test with the failing
+// step, URL and screenshot; any other failure fails it with stderr.
+func runBrowserJS(t *testing.T, node, dir, startURL, outDir string) *browserSummary {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "browser.js", startURL, outDir)
+	cmd.Dir = dir
+	stdout, stderr := &capture{}, &capture{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// Own process group; on timeout SIGTERM it, so playwright-core closes
+	// Chromium, and kill node itself if it still hangs after WaitDelay.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = stopTimeout
+	err := cmd.Run()
+	t.Logf("browser.js stderr:\n%s", stderr)
+
+	var sum browserSummary
+	decodeErr := json.Unmarshal(stdout.Bytes(), &sum)
+	if decodeErr == nil {
+		if werr := os.WriteFile(filepath.Join(outDir, "browser-summary.json"), stdout.Bytes(), 0o644); werr != nil {
+			t.Logf("e2e: keep the summary: %v", werr)
+		}
+	}
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("%v (%s): %v", errBrowserTimeout, browserTimeout, err)
+	case err == nil && decodeErr != nil:
+		t.Fatalf("e2e: browser.js passed but its summary is not JSON: %v\n%s", decodeErr, stdout)
+	case err == nil:
+	case errors.As(err, &exit) && exit.ExitCode() == 1 && decodeErr == nil:
+		t.Fatalf("browser.js: %s failed: %s\n  page: %s\n  screenshot: %s",
+			sum.Phase, sum.Error, sum.URL, filepath.Join(outDir, sum.Screenshot))
+	default:
+		t.Fatalf("e2e: node browser.js: %v\nstdout:\n%s", err, stdout)
+	}
+	return &sum
+}
+
+// checkSummary asserts on what browser.js saw, independently of the
+// checks browser.js made itself.
+func checkSummary(t *testing.T, sum *browserSummary, demo *runningDemo) {
+	t.Helper()
+	if !sum.OK {
+		t.Fatalf("browser.js exited 0 without ok=true: %+v", sum)
+	}
+	r := sum.Result
+	for _, s := range []struct {
+		name string
+		got  signedIn
+	}{
+		{"first sign-in", r.FirstSignIn},
+		{"single sign-on", r.SSO.signedIn},
+		{"returning sign-in", r.ReturningSignIn.signedIn},
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			if s.got.UPN != "alice@contoso.com" || s.got.MFA != mfaDoneText {
+				t.Errorf("signed in as %q with mfa %q", s.got.UPN, s.got.MFA)
+			}
+			if s.got.ImmutableID != demoAliceImmutable || s.got.Issuer == "" {
+				t.Errorf("ImmutableID %q, issuer %q", s.got.ImmutableID, s.got.Issuer)
+			}
+			if !strings.HasPrefix(s.got.URL, demo.msonline) {
+				t.Errorf("signed-in page %s is not on the simulated Microsoft Online %s", s.got.URL, demo.msonline)
+			}
+		})
+	}
+	if r.FirstSignIn.AutoPost.Action != strings.TrimSuffix(demo.msonline, "/")+"/login.srf" {
+		t.Errorf("token form posted to %q", r.FirstSignIn.AutoPost.Action)
+	}
+	var fedgatePages []string
+	for _, u := range r.SSO.Navigations {
+		if strings.HasPrefix(u, demo.fedgate+"/") {
+			fedgatePages = append(fedgatePages, u)
+		}
+	}
+	if r.SSO.PasswordPageShown || len(fedgatePages) != 1 {
+		t.Errorf("single sign-on went through fedgate pages %q; want only the token page", fedgatePages)
+	}
+	if !r.ReturningSignIn.CodePageShown {
+		t.Error("a returning user did not see the code page")
+	}
+	if r.Managed.User != managedUser {
+		t.Errorf("managed domain checked for %q", r.Managed.User)
+	}
+	if !strings.HasPrefix(r.WrongPassword.Error, genericSignInPrefix) || r.UnknownUser.Error != r.WrongPassword.Error {
+		t.Errorf("wrong password says %q, unknown user says %q; want the same generic message",
+			r.WrongPassword.Error, r.UnknownUser.Error)
+	}
+	if len(sum.CSPViolations) > 0 || len(sum.PageErrors) > 0 {
+		t.Errorf("CSP violations %s; page errors %s", sum.CSPViolations, sum.PageErrors)
+	}
+	// Pages are attributed to the right server: the banner's URLs are the
+	// ones the browser ended up on.
+	for _, p := range sum.Pages {
+		want := demo.msonline
+		if strings.HasPrefix(p.Name, "fedgate-") || p.Name == "enroll-qr" {
+			want = demo.fedgate + "/adfs/ls/"
+		}
+		if !strings.HasPrefix(p.URL, want) {
+			t.Errorf("%s was at %s, want under %s", p.Screenshot, p.URL, want)
+		}
+	}
+}
+
+// requiredShots are pages the walk must have captured (by name, without
+// the NN- prefix).
+var requiredShots = []string{
+	"msonline-signin", "fedgate-password", "enroll-qr", "fedgate-autopost", "msonline-signed-in",
+	"fedgate-autopost-sso", "msonline-signed-in-sso", "msonline-managed-domain",
+	"fedgate-wrong-password", "fedgate-mfa-code", "msonline-signed-in-returning",
+}
+
+var pngMagic = []byte("\x89PNG\r\n\x1a\n")
+
+// checkScreenshots asserts the summary's screenshots are numbered 1..n in
+// order, exist as PNG files and include every required page.
+func checkScreenshots(t *testing.T, sum *browserSummary, outDir string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for i, p := range sum.Pages {
+		if want := fmt.Sprintf("%02d-%s.png", i+1, p.Name); p.N != i+1 || p.Screenshot != want {
+			t.Errorf("page %d recorded as #%d %q, want %q", i+1, p.N, p.Screenshot, want)
+		}
+		b, err := os.ReadFile(filepath.Join(outDir, p.Screenshot))
+		if err != nil || !bytes.HasPrefix(b, pngMagic) {
+			t.Errorf("screenshot %s is missing or not a PNG (err %v)", p.Screenshot, err)
+		}
+		seen[p.Name] = true
+	}
+	for _, name := range requiredShots {
+		if !seen[name] {
+			t.Errorf("no screenshot of %s", name)
+		}
+	}
+	t.Logf("%d screenshots in %s", len(sum.Pages), outDir)
+}
+
+// browserSummary is browser.js's JSON summary (field names match
+// case-insensitively).
+type browserSummary struct {
+	OK         bool
+	Phase      string
+	Error      string
+	URL        string
+	Screenshot string
+	Result     struct {
+		FirstSignIn signedIn
+		SSO         struct {
+			signedIn
+			PasswordPageShown bool
+			Navigations       []string
+		}
+		ReturningSignIn struct {
+			signedIn
+			CodePageShown bool
+		}
+		Managed       struct{ User, Text string }
+		WrongPassword struct{ User, Error string }
+		UnknownUser   struct{ User, Error string }
+	}
+	Pages []struct {
+		N                            int
+		Name, Phase, URL, Screenshot string
+	}
+	ConsoleErrors []struct{ Browser, Phase, Type, Text, URL string }
+	PageErrors    []json.RawMessage
+	CSPViolations []json.RawMessage
+}
+
+// signedIn is what the simulated Microsoft Online's signed-in page showed.
+type signedIn struct {
+	UPN, MFA, ImmutableID, Issuer, URL string
+	AutoPost                           struct{ Page, Action string }
+}
+
+// bannerLine matches the two URL lines of demo.Banner.
+var bannerLine = regexp.MustCompile(`(?m)^\s*(Start here \(simulated Microsoft Online\)|fedgate \(federation service\)):\s*(https://\S+)\s*$`)
+
+// bannerWriter is the demo's stdout: it keeps the first maxCaptured bytes
+// and closes ready once both URL lines have been printed.
+type bannerWriter struct {
+	mu       sync.Mutex
+	buf      bytes.Buffer
+	msonline string
+	fedgate  string
+	ready    chan struct{}
+	once     sync.Once
+}
+
+func newBannerWriter() *bannerWriter { return &bannerWriter{ready: make(chan struct{})} }
+
+func (w *bannerWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if room := maxCaptured - w.buf.Len(); room > 0 {
+		w.buf.Write(p[:min(len(p), room)])
+	}
+	if w.msonline != "" && w.fedgate != "" {
+		return len(p), nil // found: later output is only kept
+	}
+	for _, m := range bannerLine.FindAllStringSubmatch(w.buf.String(), -1) {
+		if strings.HasPrefix(m[1], "Start here") {
+			w.msonline = m[2]
+		} else {
+			w.fedgate = m[2]
+		}
+	}
+	if w.msonline != "" && w.fedgate != "" {
+		w.once.Do(func() { close(w.ready) })
+	}
+	return len(p), nil
+}
+
+func (w *bannerWriter) urls() (msonline, fedgate string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.msonline, w.fedgate
+}
+
+func (w *bannerWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// capture is a goroutine-safe writer keeping the first maxCaptured bytes.
+type capture struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if room := maxCaptured - c.buf.Len(); room > 0 {
+		c.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (c *capture) Bytes() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.buf.Bytes())
+}
+
+func (c *capture) String() string { return string(c.Bytes()) }
