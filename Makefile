@@ -38,7 +38,7 @@ fuzz:
 # Throughput: WS-Fed tokens/s next to raw RSA-2048 signatures/s in the same
 # run, and the directory bind path.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./idp/token/ ./ldapauth/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./idp/token/ ./idp/wsfed/ ./ldapauth/
 	$(GO) run ./internal/benchreport -benchtime $(BENCHTIME)
 
 # Everything CI runs (needs root for apt-get): see .ci/run.
