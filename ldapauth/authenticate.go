@@ -12,11 +12,12 @@ import (
 // returns the user on success. username may be a UPN (alice@contoso.com),
 // a down-level name (CORP\alice) or a bare sAMAccountName (alice).
 //
-// Every failure is an *Error. Empty passwords (including passwords made
-// only of NUL bytes) are refused before any network I/O with
-// ReasonEmptyPassword, because AD accepts an empty simple bind as an
-// anonymous bind. Credential failures wrap ErrInvalidCredentials; outages
-// wrap ErrUnavailable.
+// On success the User carries its groups (Config.GroupLookup), read only
+// after the bind succeeded. Every failure is an *Error. Empty passwords
+// (including passwords made only of NUL bytes) are refused before any
+// network I/O with ReasonEmptyPassword, because AD accepts an empty simple
+// bind as an anonymous bind. Credential failures wrap
+// ErrInvalidCredentials; outages wrap ErrUnavailable.
 func (c *Client) Authenticate(ctx context.Context, username, password string) (*User, error) {
 	if strings.Trim(password, "\x00") == "" {
 		return nil, c.fail(ctx, username, credentialError(ReasonEmptyPassword, "", "", "empty password"))
@@ -33,17 +34,26 @@ func (c *Client) Authenticate(ctx context.Context, username, password string) (*
 		return conn.Bind(u.DN, password)
 	})
 	if err != nil {
-		return nil, c.fail(ctx, username, bindError(dcURL, err))
+		e := bindError(dcURL, err)
+		e.UserDN = u.DN
+		return nil, c.fail(ctx, username, e)
+	}
+	if e := c.loadGroups(ctx, u); e != nil {
+		e.UserDN = u.DN
+		return nil, c.fail(ctx, username, e)
 	}
 	c.log.DebugContext(ctx, "ldapauth: authenticated", "user", username, "dn", u.DN, "dc", dcURL)
 	return u, nil
 }
 
-// Lookup finds a user without checking a password (for MFA enrolment
-// pages and token refresh). It fails with ReasonNoSuchUser or
+// Lookup finds a user, with groups, without checking a password (for MFA
+// enrolment pages and token refresh). It fails with ReasonNoSuchUser or
 // ReasonAmbiguousUser like Authenticate, and never binds as the user.
 func (c *Client) Lookup(ctx context.Context, username string) (*User, error) {
 	u, err := c.find(ctx, username)
+	if err == nil {
+		err = c.loadGroups(ctx, u)
+	}
 	if err != nil {
 		return nil, c.fail(ctx, username, err)
 	}
@@ -59,24 +69,22 @@ func (c *Client) find(ctx context.Context, username string) (*User, *Error) {
 	filter := buildUserFilter(c.cfg.UserFilter, name)
 	c.log.DebugContext(ctx, "ldapauth: searching user", "user", username, "filter", filter)
 
+	// Size limit 2: one entry is the user, a second makes it ambiguous.
+	// Referrals (AD returns some for the configuration partition on
+	// searches from the domain root) are ignored, never chased.
 	req := ldap.NewSearchRequest(c.cfg.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-		2, int(c.cfg.Timeout.Seconds()), false, filter, userAttributes, nil)
+		2, c.timeLimit(), false, filter, c.userAttr, nil)
 	// Stop reading if a server ignores the size limit.
 	req.EnforceSizeLimit = true
 
-	var res *ldap.SearchResult
-	dcURL, err := c.withConn(ctx, c.search, func(conn *ldap.Conn) error {
-		var err error
-		res, err = conn.Search(req)
-		return err
-	})
+	res, dcURL, err := c.searchAll(ctx, req)
 	var entries []*ldap.Entry
 	if res != nil {
 		entries = res.Entries
 	}
 	switch {
 	case err == nil && len(entries) == 1:
-		u, err := userFromEntry(entries[0])
+		u, err := userFromEntry(entries[0], c.cfg.ImmutableIDSource)
 		if err != nil {
 			return nil, &Error{Reason: ReasonUnknown, DC: dcURL, Err: err}
 		}

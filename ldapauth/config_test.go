@@ -39,6 +39,23 @@ func TestConfigValidate(t *testing.T) {
 		{"no BaseDN", func(c *Config) { c.BaseDN = " " }, []string{"BaseDN"}},
 		{"filter without placeholder", func(c *Config) { c.UserFilter = "(uid=alice)" }, []string{"UserFilter", "{username}"}},
 		{"filter does not parse", func(c *Config) { c.UserFilter = "(uid={username}" }, []string{"UserFilter", "not a valid LDAP filter"}},
+		{"insecure plaintext allowed only with the flag", func(c *Config) { c.URLs = []string{"ldap://dc1"}; c.InsecurePlaintextLDAP = true }, nil},
+		{"alternate login ID", func(c *Config) { c.AlternateLoginID = "mail" }, nil},
+		{"alternate login ID not an attribute", func(c *Config) { c.AlternateLoginID = "mail)(uid=*" }, []string{"AlternateLoginID", "not an attribute name"}},
+		{"alternate login ID already matched", func(c *Config) { c.AlternateLoginID = "userprincipalname" }, []string{"AlternateLoginID", "already matched"}},
+		{"alternate login ID with custom filter", func(c *Config) {
+			c.AlternateLoginID = "mail"
+			c.UserFilter = "(&(objectClass=user)(cn={username}))"
+		}, []string{"AlternateLoginID", "UserFilter", "(mail={username})"}},
+		{"ImmutableIDSource objectGUID", func(c *Config) { c.ImmutableIDSource = "objectGUID" }, nil},
+		{"ImmutableIDSource ConsistencyGuid any case", func(c *Config) { c.ImmutableIDSource = "ms-DS-ConsistencyGuid" }, nil},
+		{"ImmutableIDSource unknown", func(c *Config) { c.ImmutableIDSource = "employeeID" }, []string{"ImmutableIDSource", `"employeeID"`, "objectGUID"}},
+		{"GroupLookup in_chain", func(c *Config) { c.GroupLookup = GroupLookupInChain }, nil},
+		{"GroupLookup unknown", func(c *Config) { c.GroupLookup = "nested" }, []string{"GroupLookup", "token_groups"}},
+		{"MaxGroups too big", func(c *Config) { c.MaxGroups = MaxMaxGroups + 1 }, []string{"MaxGroups"}},
+		{"negative MaxGroups", func(c *Config) { c.MaxGroups = -1 }, []string{"MaxGroups"}},
+		{"negative AcquireTimeout", func(c *Config) { c.AcquireTimeout = -time.Second }, []string{"AcquireTimeout"}},
+		{"negative RetryInterval", func(c *Config) { c.RetryInterval = -time.Second }, []string{"RetryInterval"}},
 		{"negative DialTimeout", func(c *Config) { c.DialTimeout = -time.Second }, []string{"DialTimeout"}},
 		{"negative Timeout", func(c *Config) { c.Timeout = -time.Second }, []string{"Timeout"}},
 		{"PoolSize too big", func(c *Config) { c.PoolSize = MaxPoolSize + 1 }, []string{"PoolSize"}},
@@ -78,8 +95,21 @@ func TestConfigValidate(t *testing.T) {
 func TestConfig_DefaultsAndSecretsInErrors(t *testing.T) {
 	cfg := validConfig().withDefaults()
 	if cfg.UserFilter != DefaultUserFilter || cfg.DialTimeout != DefaultDialTimeout ||
-		cfg.Timeout != DefaultTimeout || cfg.PoolSize != DefaultPoolSize || cfg.Logger == nil {
+		cfg.Timeout != DefaultTimeout || cfg.PoolSize != DefaultPoolSize || cfg.Logger == nil ||
+		cfg.AcquireTimeout != DefaultAcquireTimeout || cfg.RetryInterval != DefaultRetryInterval ||
+		cfg.MaxGroups != DefaultMaxGroups || cfg.GroupLookup != GroupLookupTokenGroups ||
+		cfg.ImmutableIDSource != ImmutableIDObjectGUID || cfg.Now == nil {
 		t.Errorf("withDefaults() = %+v", cfg)
+	}
+	alt := validConfig()
+	alt.AlternateLoginID = "mail"
+	alt.ImmutableIDSource = "MS-DS-CONSISTENCYGUID"
+	alt = alt.withDefaults()
+	if want := "(&(objectClass=user)(|(userPrincipalName={username})(sAMAccountName={username})(mail={username})))"; alt.UserFilter != want {
+		t.Errorf("UserFilter with AlternateLoginID = %s, want %s", alt.UserFilter, want)
+	}
+	if alt.ImmutableIDSource != ImmutableIDConsistencyGUID {
+		t.Errorf("ImmutableIDSource = %q, want the canonical %q", alt.ImmutableIDSource, ImmutableIDConsistencyGUID)
 	}
 	bad := validConfig()
 	bad.URLs = []string{"ldap://dc1"}

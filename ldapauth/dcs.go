@@ -6,14 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 )
 
 // dc is one domain controller with its TLS settings, built once by New.
 type dc struct {
-	url serverURL
-	tls *tls.Config
+	index int
+	url   serverURL
+	tls   *tls.Config // nil for InsecurePlaintextLDAP URLs
+}
+
+// dcState is the failover state of one DC, guarded by Client.dcMu.
+type dcState struct {
+	down      bool      // the last dial or TLS handshake failed
+	downUntil time.Time // skip until then; a probe may try after it
+	probing   bool      // a background probe is running
 }
 
 // newDCs parses the configured URLs and builds one TLS config per DC:
@@ -21,46 +30,141 @@ type dc struct {
 func newDCs(cfg Config) ([]dc, error) {
 	dcs := make([]dc, 0, len(cfg.URLs))
 	for i, raw := range cfg.URLs {
-		u, err := parseServerURL(raw, cfg.StartTLS)
+		u, err := parseServerURL(raw, cfg.StartTLS, cfg.InsecurePlaintextLDAP)
 		if err != nil {
 			return nil, fmt.Errorf("ldapauth: URLs[%d] %q: %w", i, raw, err)
 		}
-		name := cfg.ServerName
-		if name == "" {
-			name = u.host
+		d := dc{index: i, url: u}
+		if !u.plaintext {
+			name := cfg.ServerName
+			if name == "" {
+				name = u.host
+			}
+			d.tls = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs, ServerName: name}
 		}
-		dcs = append(dcs, dc{url: u, tls: &tls.Config{
-			MinVersion: tls.VersionTLS12,
-			RootCAs:    cfg.RootCAs,
-			ServerName: name,
-		}})
+		dcs = append(dcs, d)
 	}
 	return dcs, nil
 }
 
-// dialAny connects to the first DC that accepts a TCP connection and
-// completes TLS, in configured order. Only dial and TLS failures move on to
-// the next DC. The returned error joins every DC's failure.
-func (c *Client) dialAny(ctx context.Context) (*ldap.Conn, string, error) {
+// dialOrder lists the DC indexes below before to try, in configured order:
+// first those not backed off, then (unless upOnly) the backed-off ones as
+// a last resort, so a recovered DC is found even when every DC had failed.
+func (c *Client) dialOrder(before int, upOnly bool) []int {
+	c.dcMu.Lock()
+	defer c.dcMu.Unlock()
+	now := c.cfg.Now()
+	var up, down []int
+	for i := 0; i < before && i < len(c.dcs); i++ {
+		s := c.dcState[i]
+		if s.down && now.Before(s.downUntil) {
+			down = append(down, i)
+		} else {
+			up = append(up, i)
+		}
+	}
+	if upOnly {
+		return up
+	}
+	return append(up, down...)
+}
+
+// markDown backs DC i off for RetryInterval after a dial or TLS failure.
+func (c *Client) markDown(ctx context.Context, i int, cause error) {
+	c.dcMu.Lock()
+	s := &c.dcState[i]
+	was := s.down
+	s.down, s.downUntil = true, c.cfg.Now().Add(c.cfg.RetryInterval)
+	c.dcMu.Unlock()
+	if !was {
+		c.log.WarnContext(ctx, "ldapauth: domain controller unreachable; using the next one",
+			"dc", c.dcs[i].url.raw, "retry_in", c.cfg.RetryInterval, "err", cause)
+	}
+}
+
+// markUp records that DC i answered.
+func (c *Client) markUp(ctx context.Context, i int) {
+	c.dcMu.Lock()
+	s := &c.dcState[i]
+	was := s.down
+	s.down = false
+	c.dcMu.Unlock()
+	if was {
+		c.log.InfoContext(ctx, "ldapauth: domain controller reachable again", "dc", c.dcs[i].url.raw)
+	}
+}
+
+// failbackReady reports whether a connection to DC i should be replaced
+// because an earlier, preferred DC is up. For earlier DCs whose back-off
+// has expired it starts one background probe each, so that no sign-in
+// waits for a dead DC's dial timeout; the probe marks the DC up and a
+// later checkout moves over.
+func (c *Client) failbackReady(i int) bool {
+	c.dcMu.Lock()
+	defer c.dcMu.Unlock()
+	now := c.cfg.Now()
+	for j := 0; j < i && j < len(c.dcState); j++ {
+		s := &c.dcState[j]
+		if !s.down {
+			return true
+		}
+		if !s.probing && !now.Before(s.downUntil) && !c.closed {
+			s.probing = true
+			c.probes.Add(1)
+			go c.probe(j)
+		}
+	}
+	return false
+}
+
+// probe dials DC j (TCP and TLS, no bind) and records the outcome.
+func (c *Client) probe(j int) {
+	defer c.probes.Done()
+	conn, err := c.dialDC(c.bg, c.dcs[j])
+	if err == nil {
+		_ = conn.Close()
+		c.markUp(c.bg, j)
+	} else {
+		c.markDown(c.bg, j, err)
+	}
+	c.dcMu.Lock()
+	c.dcState[j].probing = false
+	c.dcMu.Unlock()
+}
+
+// dialAny connects to the first DC below index before that accepts a TCP
+// connection and completes TLS, in dialOrder. Only dial and TLS failures
+// move on to the next DC. With upOnly, backed-off DCs are not tried (used
+// when moving back to a preferred DC). The returned error joins every
+// DC's failure.
+func (c *Client) dialAny(ctx context.Context, before int, upOnly bool) (*ldap.Conn, dc, error) {
 	var errs []error
-	for _, d := range c.dcs {
+	for _, i := range c.dialOrder(before, upOnly) {
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, err)
 			break
 		}
+		d := c.dcs[i]
 		conn, err := c.dialDC(ctx, d)
 		if err == nil {
-			return conn, d.url.raw, nil
+			c.markUp(ctx, i)
+			return conn, d, nil
+		}
+		if ctx.Err() == nil { // our own cancellation says nothing about the DC
+			c.markDown(ctx, i, err)
 		}
 		c.log.DebugContext(ctx, "ldapauth: domain controller unreachable", "dc", d.url.raw, "err", err)
 		errs = append(errs, fmt.Errorf("%s: %w", d.url.raw, err))
 	}
-	return nil, "", errors.Join(errs...)
+	if len(errs) == 0 {
+		errs = append(errs, errors.New("no domain controller to try"))
+	}
+	return nil, dc{}, errors.Join(errs...)
 }
 
-// dialDC opens one TLS-protected LDAP connection: LDAPS, or StartTLS as the
-// very first operation. Connect and handshake together are bounded by
-// DialTimeout and ctx.
+// dialDC opens one LDAP connection: LDAPS, or StartTLS as the very first
+// operation, or (InsecurePlaintextLDAP only) plain TCP. Connect and
+// handshake together are bounded by DialTimeout and ctx.
 func (c *Client) dialDC(ctx context.Context, d dc) (*ldap.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancel()
@@ -70,7 +174,8 @@ func (c *Client) dialDC(ctx context.Context, d dc) (*ldap.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
-	if d.url.ldaps {
+	switch {
+	case d.url.ldaps:
 		tc := tls.Client(raw, d.tls)
 		if err := tc.HandshakeContext(dctx); err != nil {
 			_ = raw.Close()
@@ -80,26 +185,20 @@ func (c *Client) dialDC(ctx context.Context, d dc) (*ldap.Conn, error) {
 		conn.Start()
 		conn.SetTimeout(c.cfg.Timeout)
 		return conn, nil
+	case d.url.plaintext:
+		conn := ldap.NewConn(raw, false)
+		conn.Start()
+		conn.SetTimeout(c.cfg.Timeout)
+		return conn, nil
 	}
 
-	// StartTLS: go-ldap's StartTLS has no deadline of its own, so closing
-	// the socket when dctx ends is what bounds it.
-	stop := context.AfterFunc(dctx, func() { _ = raw.Close() })
-	conn := ldap.NewConn(raw, false)
-	conn.Start()
-	conn.SetTimeout(c.cfg.Timeout)
-	err = conn.StartTLS(d.tls)
-	if !stop() {
-		_ = conn.Close()
-		return nil, fmt.Errorf("starttls: %w", dctx.Err())
-	}
+	tc, err := startTLS(dctx, raw, d.tls)
 	if err != nil {
-		_ = conn.Close()
+		_ = raw.Close()
 		return nil, fmt.Errorf("starttls: %w", err)
 	}
-	if _, ok := conn.TLSConnectionState(); !ok {
-		_ = conn.Close()
-		return nil, errors.New("starttls: connection is not encrypted")
-	}
+	conn := ldap.NewConn(tc, true)
+	conn.Start()
+	conn.SetTimeout(c.cfg.Timeout)
 	return conn, nil
 }

@@ -32,6 +32,12 @@ type Error struct {
 	// Diagnostic is the server's diagnostic message (for example AD's
 	// "80090308: LdapErr: ... data 52e, v3839"), if any.
 	Diagnostic string
+	// UserDN is the DN the username resolved to, once the search found
+	// the account (bind and group failures); empty before that. Lockout
+	// policy should count bad passwords against the account, not the typed
+	// name: directories match names case-insensitively and ignore
+	// surrounding spaces, so many typed names reach one account.
+	UserDN string
 	// Err wraps ErrInvalidCredentials or ErrUnavailable, plus the cause.
 	Err error
 }

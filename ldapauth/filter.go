@@ -20,6 +20,15 @@ const MaxUsernameLen = 256
 // bad password before any I/O.
 const MaxPasswordLen = 1024
 
+// defaultUserFilter is DefaultUserFilter, with alt (Config.AlternateLoginID,
+// an attribute name checked by Validate) as a third alternative when set.
+func defaultUserFilter(alt string) string {
+	if alt == "" {
+		return DefaultUserFilter
+	}
+	return "(&(objectClass=user)(|(userPrincipalName={username})(sAMAccountName={username})(" + alt + "={username})))"
+}
+
 // buildUserFilter substitutes every {username} placeholder in template with
 // input escaped once by ldap.EscapeFilter (RFC 4515 section 3). This is the
 // only place user input enters a filter; callers must pass the raw value
@@ -37,16 +46,24 @@ func buildUserFilter(template, input string) string {
 //
 // Only a single backslash after a plausible domain name is treated as the
 // down-level separator; any other backslash stays in the value and is
-// escaped, so it matches nothing. Empty, over-long and non-UTF-8 input is
-// rejected.
+// escaped, so it matches nothing. Leading and trailing spaces are dropped
+// (AD and Samba ignore them when matching). Empty, over-long and non-UTF-8
+// input is rejected, and so is input with control characters: Samba
+// compares values as C strings, so "alice\x00anything" would find alice,
+// and every such variant would count as a different sign-in name for
+// per-name lockout.
 func searchName(username string) (string, error) {
+	if len(username) > MaxUsernameLen {
+		return "", errors.New("username is longer than 256 bytes")
+	}
+	username = strings.Trim(username, " ")
 	switch {
 	case username == "":
 		return "", errors.New("username is empty")
-	case len(username) > MaxUsernameLen:
-		return "", errors.New("username is longer than 256 bytes")
 	case !utf8.ValidString(username):
 		return "", errors.New("username is not valid UTF-8")
+	case strings.ContainsFunc(username, isControl):
+		return "", errors.New("username contains control characters")
 	}
 	domain, name, found := strings.Cut(username, `\`)
 	if found && name != "" && !strings.Contains(name, `\`) && isDomainName(domain) {
@@ -71,3 +88,6 @@ func isDomainName(s string) bool {
 	}
 	return true
 }
+
+// isControl reports C0 and C1 control characters and DEL.
+func isControl(r rune) bool { return r < 0x20 || 0x7f <= r && r < 0xa0 }

@@ -48,6 +48,15 @@ func TestSearchName(t *testing.T) {
 		{"trailing backslash: literal", `CORP\`, `CORP\`, false},
 		{"bad domain: literal", `*)(\alice`, `*)(\alice`, false},
 		{"max length", strings.Repeat("a", MaxUsernameLen), strings.Repeat("a", MaxUsernameLen), false},
+		{"surrounding spaces dropped", "  alice@contoso.com ", "alice@contoso.com", false},
+		{"down-level with spaces", ` CORP\alice `, "alice", false},
+		{"inner space kept", "alice anderson", "alice anderson", false},
+		{"only spaces", "   ", "", true},
+		{"NUL (Samba truncates at it)", "alice\x00x", "", true},
+		{"tab", "alice\t", "", true},
+		{"DEL", "alice\x7f", "", true},
+		{"C1 control", "alice\u0085", "", true},
+		{"non-breaking space is not a control", "alice\u00a0", "alice\u00a0", false},
 		{"empty", "", "", true},
 		{"too long", strings.Repeat("a", MaxUsernameLen+1), "", true},
 		{"invalid UTF-8", "al\xffice", "", true},
@@ -93,6 +102,7 @@ func FuzzBuildUserFilter(f *testing.F) {
 		DefaultUserFilter,
 		"(&(objectCategory=person)(objectClass=user)(sAMAccountName={username}))",
 		"(&(objectClass=user)(!(cn=x))(mail={username}))",
+		defaultUserFilter("mail"),
 	}
 	type ref struct{ shape, values []string }
 	refs := make([]ref, len(templates))

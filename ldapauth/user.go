@@ -19,27 +19,47 @@ type User struct {
 	// ObjectGUID holds the 16 raw bytes exactly as stored in AD (the first
 	// three GUID fields little-endian, as .NET Guid.ToByteArray).
 	ObjectGUID []byte
-	// ImmutableID is base64.StdEncoding of ObjectGUID: the Office 365
-	// sourceAnchor (o365-reference section 4).
+	// ConsistencyGUID holds the raw mS-DS-ConsistencyGuid (16 bytes), or
+	// nil when it is empty or Config.ImmutableIDSource does not read it.
+	ConsistencyGUID []byte
+	// ImmutableID is the Office 365 sourceAnchor: base64.StdEncoding of
+	// ObjectGUID, or of ConsistencyGUID when Config.ImmutableIDSource is
+	// ImmutableIDConsistencyGUID and it is set (o365-reference section 4).
 	ImmutableID string
 	// UserAccountControl is the AD flag word (512 normal, 514 disabled).
 	UserAccountControl int
-	// Groups lists the memberOf DNs (direct memberships only).
+	// Groups lists the DNs of the user's groups, sorted, as selected by
+	// Config.GroupLookup: nested security groups including the primary
+	// group (token_groups, the default), nested groups of every type
+	// (in_chain) or direct memberships (member_of). Groups outside BaseDN
+	// are not listed. At most Config.MaxGroups.
 	Groups []string
 }
 
-// userAttributes are requested by every user search.
-var userAttributes = []string{
-	"objectGUID", "userPrincipalName", "sAMAccountName", "displayName",
-	"mail", "userAccountControl", "memberOf",
+// userAttributes lists the attributes every user search requests under
+// cfg (defaults applied).
+func userAttributes(cfg Config) []string {
+	attrs := []string{
+		"objectGUID", "userPrincipalName", "sAMAccountName", "displayName",
+		"mail", "userAccountControl",
+	}
+	if cfg.ImmutableIDSource == ImmutableIDConsistencyGUID {
+		attrs = append(attrs, ImmutableIDConsistencyGUID)
+	}
+	if cfg.GroupLookup == GroupLookupMemberOf {
+		attrs = append(attrs, "memberOf")
+	}
+	return attrs
 }
 
-// guidLen is the size of an AD objectGUID.
+// guidLen is the size of an AD objectGUID and mS-DS-ConsistencyGuid.
 const guidLen = 16
 
 // userFromEntry maps a search entry to a User. A missing or malformed
-// objectGUID is an error because the ImmutableID depends on it.
-func userFromEntry(e *ldap.Entry) (*User, error) {
+// objectGUID (or a set but malformed mS-DS-ConsistencyGuid, when that is
+// the source) is an error because the ImmutableID depends on it: issuing a
+// token with the wrong anchor could sign the user in as someone else.
+func userFromEntry(e *ldap.Entry, source string) (*User, error) {
 	if e.DN == "" {
 		return nil, fmt.Errorf("ldapauth: search returned an entry without a DN")
 	}
@@ -56,6 +76,15 @@ func userFromEntry(e *ldap.Entry) (*User, error) {
 		ObjectGUID:     append([]byte(nil), guid...),
 		ImmutableID:    base64.StdEncoding.EncodeToString(guid),
 		Groups:         e.GetEqualFoldAttributeValues("memberOf"),
+	}
+	if source == ImmutableIDConsistencyGUID {
+		if cg := e.GetEqualFoldRawAttributeValue(ImmutableIDConsistencyGUID); len(cg) > 0 {
+			if len(cg) != guidLen {
+				return nil, fmt.Errorf("ldapauth: entry %q: %s has %d bytes, want %d", e.DN, ImmutableIDConsistencyGUID, len(cg), guidLen)
+			}
+			u.ConsistencyGUID = append([]byte(nil), cg...)
+			u.ImmutableID = base64.StdEncoding.EncodeToString(cg)
+		}
 	}
 	if uac := e.GetEqualFoldAttributeValue("userAccountControl"); uac != "" {
 		n, err := strconv.ParseInt(uac, 10, 64)

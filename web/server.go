@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/idp/token"
@@ -45,6 +46,22 @@ type TokenIssuer interface {
 	SAML11(c token.Claims, audience string) (*token.Assertion, error)
 }
 
+// LockoutPolicy is extranet lockout (*lockout.Policy). The server calls
+// Check with the typed user name and the client IP before the password
+// goes to the directory; when the decision is not Allowed the attempt gets
+// the same message as a wrong password and the directory is not contacted.
+// For an allowed attempt the server then calls exactly one of Failure
+// (ldapauth.ReasonBadPassword), Success (password verified) or Release
+// (any other outcome: directory unavailable, disabled account, …), so only
+// bad passwords are ever counted. A Check error refuses the attempt with
+// the "try again later" message; errors of the other three are logged.
+type LockoutPolicy interface {
+	Check(ctx context.Context, username, clientIP string) (lockout.Decision, error)
+	Failure(ctx context.Context, d lockout.Decision) error
+	Success(ctx context.Context, d lockout.Decision) error
+	Release(ctx context.Context, d lockout.Decision) error
+}
+
 // AuditSink records sign-in attempts. Errors are logged, never shown.
 type AuditSink interface {
 	RecordAudit(ctx context.Context, e store.AuditEvent) error
@@ -57,6 +74,9 @@ type Config struct {
 	MFA     MFA           // required
 	Tokens  TokenIssuer   // required
 	Audit   AuditSink     // optional
+	// Lockout is consulted before every password check. Optional: nil
+	// means no extranet lockout, so every guess reaches the directory.
+	Lockout LockoutPolicy
 	// SessionKey seals session cookies and form state (32 bytes). Every
 	// node of a farm needs the same key. Required.
 	SessionKey []byte
@@ -84,6 +104,7 @@ type Server struct {
 	mfa      MFA
 	tokens   TokenIssuer
 	audit    AuditSink
+	lockout  LockoutPolicy
 	sealer   *session.Sealer
 	pages    *pages
 	metadata func() []byte
@@ -130,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		parties: cfg.Parties, auth: cfg.Auth, mfa: cfg.MFA, tokens: cfg.Tokens, audit: cfg.Audit,
+		parties: cfg.Parties, auth: cfg.Auth, mfa: cfg.MFA, tokens: cfg.Tokens, audit: cfg.Audit, lockout: cfg.Lockout,
 		sealer: sealer, pages: p, metadata: cfg.Metadata,
 		brand: cfg.Brand, cookie: cfg.CookieName, lifetime: cfg.SessionLifetime, flowTTL: cfg.FlowLifetime,
 		maxBody: cfg.MaxBodyBytes, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -104,9 +105,23 @@ func newTestEnv(t *testing.T, mutate ...func(*web.Config)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.srv = httptest.NewTLSServer(s.Handler())
+	env.srv = httptest.NewTLSServer(withTestClientIP(s.Handler()))
 	t.Cleanup(env.srv.Close)
 	return env
+}
+
+// testClientIPHeader lets a test choose the client IP the server sees as
+// the connection peer (see browserFrom); only this test wrapper reads it.
+const testClientIPHeader = "X-Test-Client-IP"
+
+func withTestClientIP(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ip := r.Header.Get(testClientIPHeader); ip != "" {
+			r.RemoteAddr = net.JoinHostPort(ip, "50000")
+			r.Header.Del(testClientIPHeader)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // browser is a cookie-keeping client that does not follow redirects, so

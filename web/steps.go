@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/idp/wsfed"
@@ -34,12 +35,33 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, st *flowSt
 		s.recordFailure(r, party, username, reason.String())
 		return s.renderStep(w, r, st, party, genericCredentialError)
 	}
+	// Extranet lockout runs before the directory sees the password: a
+	// refused attempt costs AD nothing and says nothing more than a wrong
+	// password would.
+	lock, err := s.checkLockout(r, party, username)
+	if err != nil {
+		msg := unavailableMessage
+		if errors.Is(err, ldapauth.ErrUnavailable) {
+			msg = directoryUnavailableMessage
+		}
+		return s.renderStep(w, r, st, party, msg)
+	}
+	if !lock.Allowed {
+		return s.renderStep(w, r, st, party, genericCredentialError)
+	}
 	user, err := s.auth.Authenticate(r.Context(), username, password)
 	if err != nil {
 		var le *ldapauth.Error
 		reason := "unknown"
 		if errors.As(err, &le) {
 			reason = le.Reason.String()
+		}
+		// Only a bad password counts towards lockout; an outage, a
+		// disabled account or an expired password gives the attempt back.
+		if le != nil && le.Reason == ldapauth.ReasonBadPassword {
+			s.settleLockout(r, lock, lockoutBadPassword)
+		} else {
+			s.settleLockout(r, lock, lockoutOther)
 		}
 		if errors.Is(err, ldapauth.ErrInvalidCredentials) {
 			s.recordFailure(r, party, username, reason)
@@ -48,8 +70,9 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, st *flowSt
 		// The directory did not answer: not the user's fault, not counted.
 		s.logAttempt(r, slog.LevelError, "directory unavailable", slog.String("rp", party.Name), slog.String("reason", reason), slog.Any("error", err))
 		s.recordAudit(r, party, username, "error", reason)
-		return s.renderStep(w, r, st, party, "We can't sign you in right now because the directory could not be reached. Try again in a few minutes.")
+		return s.renderStep(w, r, st, party, directoryUnavailableMessage)
 	}
+	s.settleLockout(r, lock, lockoutGoodPassword)
 	st.User = &sessionUser{ID: user.ImmutableID, UPN: user.UPN, DisplayName: user.DisplayName}
 	if st.User.UPN == "" {
 		st.User.UPN = username
@@ -61,6 +84,70 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, st *flowSt
 		return s.complete(w, r, st, party, *st.User, st.PasswordAt, time.Time{}, nil)
 	}
 	return s.toMFA(w, r, st, party)
+}
+
+// Messages for sign-ins that fail for reasons other than the credentials.
+const (
+	directoryUnavailableMessage = "We can't sign you in right now because the directory could not be reached. Try again in a few minutes."
+	unavailableMessage          = "We can't sign you in right now. Try again in a few minutes."
+)
+
+// checkLockout asks the extranet lockout policy whether a password attempt
+// may reach the directory (always, without a policy). Refused attempts are
+// audited as failures with the lockout reason, log-only "would refuse"
+// decisions as result "lockout_log_only"; a policy error is logged and
+// audited, and the caller refuses the attempt.
+func (s *Server) checkLockout(r *http.Request, party *rp.Party, username string) (lockout.Decision, error) {
+	if s.lockout == nil {
+		return lockout.Decision{Allowed: true}, nil
+	}
+	d, err := s.lockout.Check(r.Context(), username, clientIP(r))
+	if err != nil {
+		reason := "lockout_error"
+		if errors.Is(err, ldapauth.ErrUnavailable) {
+			reason = ldapauth.ReasonUnavailable.String()
+		}
+		s.logAttempt(r, slog.LevelError, "extranet lockout check failed", slog.String("rp", party.Name),
+			slog.String("reason", reason), slog.Any("error", err))
+		s.recordAudit(r, party, username, "error", reason)
+		return lockout.Decision{}, err
+	}
+	switch {
+	case !d.Allowed:
+		s.recordFailure(r, party, username, d.Reason)
+	case d.Reason != "":
+		s.recordAudit(r, party, username, "lockout_log_only", d.Reason)
+	}
+	return d, nil
+}
+
+// lockoutOutcome is the directory's answer as the lockout policy needs it.
+type lockoutOutcome int
+
+const (
+	lockoutBadPassword  lockoutOutcome = iota // counted
+	lockoutGoodPassword                       // resets, IP becomes familiar
+	lockoutOther                              // refunded: outage, disabled, expired, …
+)
+
+// settleLockout reports the directory's answer to the lockout policy. A
+// failure is logged, never shown: the user's attempt is already decided.
+func (s *Server) settleLockout(r *http.Request, d lockout.Decision, o lockoutOutcome) {
+	if s.lockout == nil {
+		return
+	}
+	var err error
+	switch o {
+	case lockoutBadPassword:
+		err = s.lockout.Failure(r.Context(), d)
+	case lockoutGoodPassword:
+		err = s.lockout.Success(r.Context(), d)
+	default:
+		err = s.lockout.Release(r.Context(), d)
+	}
+	if err != nil {
+		s.logAttempt(r, slog.LevelError, "extranet lockout update failed", slog.Any("error", err))
+	}
 }
 
 // toMFA sends an authenticated user to the code page, or to enrollment

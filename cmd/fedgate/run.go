@@ -15,6 +15,7 @@ Usage:
   fedgate demo [--listen 127.0.0.1:8443] [--msonline-listen 127.0.0.1:8444] [--data DIR]
   fedgate serve --config fedgate.yaml
   fedgate check-config --config fedgate.yaml
+  fedgate audit --config fedgate.yaml [--since 1h] [--user NAME] [--result failure] [--json]
   fedgate version
 
 Run "fedgate <command> -h" for a command's flags.
@@ -34,6 +35,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "check-config":
 		return runCheckConfig(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "fedgate", version)
 		return 0

@@ -4,8 +4,9 @@
 //
 // Store is composed of small role interfaces so that consumers depend only on
 // what they use: mfa.Store (owned by package mfa: TOTP enrollments, UseOnce
-// single-use records, failure counters), Auditor (sign-in audit events) and
-// Collector (expiry). Every backend runs the same conformance suite,
+// single-use records, failure counters), lockout.Store (owned by package
+// idp/lockout: extranet lockout state per account), Auditor (sign-in audit
+// events) and Collector (expiry). Every backend runs the same conformance suite,
 // idp/store/storetest, and several processes may share one database: that is
 // how a farm of fedgate nodes shares replay records and lockout counters.
 //
@@ -14,7 +15,10 @@
 //   - Times are stored in UTC with microsecond precision (PostgreSQL's
 //     timestamptz resolution) and come back in time.UTC.
 //   - Single-use and counter updates are single atomic statements
-//     (INSERT … ON CONFLICT), never a read followed by a write.
+//     (INSERT … ON CONFLICT), never a read followed by a write. Lockout
+//     state, whose transitions are decided in Go, is read, changed and
+//     written inside one transaction that holds a per-key lock (SQLite's
+//     write lock; a PostgreSQL transaction-scoped advisory lock).
 //   - Expiry of UseOnce records is judged by the store's clock (WithNow,
 //     default time.Now), taken from the calling node rather than the
 //     database server, so it agrees with the node's other clocks.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/mfa"
 )
 
@@ -62,7 +63,8 @@ type Collector interface {
 	// GC deletes UseOnce records whose expiry is at or before now and
 	// failure counters whose window ended at or before now. Deleting them
 	// changes no observable behaviour of the other methods. Audit events
-	// are kept.
+	// and lockout state are kept (lockout counters do not expire; rows
+	// exist only for real directory accounts).
 	GC(ctx context.Context, now time.Time) error
 }
 
@@ -71,6 +73,7 @@ type Collector interface {
 // sharing one database.
 type Store interface {
 	mfa.Store
+	lockout.Store
 	Auditor
 	Collector
 	// Close releases the database handle. The Store must not be used after.

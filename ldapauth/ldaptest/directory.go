@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,13 @@ type Config struct {
 	BindDN, BindPassword string
 	// Users are the accounts served. Default: none (Start), Contoso() (NewT).
 	Users []User
+	// Groups declares groups with their own memberships (nesting). Groups
+	// that users name in MemberOf exist without being declared.
+	// Default: none.
+	Groups []Group
+	// HideTokenGroups answers reads of tokenGroups without the attribute,
+	// as AD does when the reader lacks the right to it. Default: false.
+	HideTokenGroups bool
 	// StartTLS serves plain ldap:// and requires the StartTLS extended
 	// operation before bind or search, like a DC's port 389. Clients must
 	// complete StartTLS within 10s of connecting or are disconnected.
@@ -70,16 +78,16 @@ type Config struct {
 // Directory is a running in-process directory. Its methods are safe for
 // concurrent use.
 type Directory struct {
-	cfg     Config
-	log     *slog.Logger
-	entries []*entry
-	users   []User
-	baseDN  *ldap.DN
-	bindDN  *ldap.DN
-	tls     *tls.Config // server config with connection tracking
-	pool    *x509.CertPool
-	caPEM   []byte
-	url     string
+	cfg    Config
+	log    *slog.Logger
+	tree   *tree
+	users  []User
+	baseDN *ldap.DN
+	bindDN *ldap.DN
+	tls    *tls.Config // server config with connection tracking
+	pool   *x509.CertPool
+	caPEM  []byte
+	url    string
 
 	srv     *gldap.Server
 	runDone chan struct{}
@@ -122,7 +130,7 @@ func Start(cfg Config) (*Directory, error) {
 	if cfg.BindPassword == "" {
 		return nil, errors.New("ldaptest: BindPassword must not be empty")
 	}
-	if d.entries, d.users, err = buildEntries(cfg.BaseDN, cfg.Users); err != nil {
+	if d.tree, d.users, err = buildEntries(cfg.BaseDN, cfg.Users, cfg.Groups); err != nil {
 		return nil, err
 	}
 	host, port, err := net.SplitHostPort(cfg.Addr)
@@ -328,6 +336,12 @@ func (d *Directory) Close() error {
 
 // URL is "ldaps://127.0.0.1:port" (or "ldap://..." with Config.StartTLS).
 func (d *Directory) URL() string { return d.url }
+
+// Addr is the "host:port" the directory listens on (a Relay target).
+func (d *Directory) Addr() string {
+	_, rest, _ := strings.Cut(d.url, "://")
+	return rest
+}
 
 // RootCAs trusts the generated CA; nil with a custom Config.TLSConfig.
 func (d *Directory) RootCAs() *x509.CertPool { return d.pool }

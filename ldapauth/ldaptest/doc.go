@@ -16,10 +16,21 @@
 //	bind or search before StartTLS  8 strongAuthRequired / 13 confidentialityRequired
 //	search while anonymous          50 insufficientAccessRights (RootDSE excepted)
 //	search                          filter evaluated case-insensitively (&,|,!,=,~=,>=,<=,
-//	                                presence, substrings, AD bit-and/bit-or matching rules);
+//	                                presence, substrings, AD bit-and/bit-or matching rules,
+//	                                LDAP_MATCHING_RULE_IN_CHAIN on member/memberOf);
 //	                                size limit honoured with result 4
+//	search naming tokenGroups       base scope: the transitive group SIDs, primary group
+//	                                (Domain Users, RID 513) included; other scopes:
+//	                                1 operationsError, as Samba and AD answer
 //
-// Bind names may be a DN, a userPrincipalName or DOMAIN\sAMAccountName. The
-// directory counts binds and searches and remembers the last filter, so
-// tests can assert what a client sent. Passwords are never logged.
+// Entries carry objectGUID, objectSid, primaryGroupID, mS-DS-ConsistencyGuid
+// (when User.ConsistencyGUID is set) and the account-state attributes AD
+// has. Groups are entries with member and memberOf; Config.Groups nests
+// them. Bind names may be a DN, a userPrincipalName or
+// DOMAIN\sAMAccountName. The directory counts binds and searches and
+// remembers the last filter, so tests can assert what a client sent.
+// Passwords are never logged.
+//
+// Relay forwards a loopback port to a directory or a real DC and can be
+// switched off and on, for failover tests.
 package ldaptest

@@ -19,6 +19,9 @@ const maxFilterLen = 16 << 10
 const (
 	ruleBitAnd = "1.2.840.113556.1.4.803"
 	ruleBitOr  = "1.2.840.113556.1.4.804"
+	// ruleInChain is LDAP_MATCHING_RULE_IN_CHAIN (MS-ADTS 3.1.1.3.4.4.3):
+	// the DN-valued attribute is followed transitively.
+	ruleInChain = "1.2.840.113556.1.4.1941"
 )
 
 // compileFilter parses an RFC 4515 filter string into go-ldap's BER form.
@@ -29,27 +32,27 @@ func compileFilter(s string) (*ber.Packet, error) {
 	return ldap.CompileFilter(s)
 }
 
-// matches evaluates a compiled filter against e. Unsupported filter items
-// evaluate to false (AD returns "Undefined", which a search treats as no
-// match).
-func matches(f *ber.Packet, e *entry) bool {
+// matches evaluates a compiled filter against e, an entry of t. Unsupported
+// filter items evaluate to false (AD returns "Undefined", which a search
+// treats as no match).
+func matches(f *ber.Packet, e *entry, t *tree) bool {
 	switch f.Tag {
 	case ldap.FilterAnd:
 		for _, c := range f.Children {
-			if !matches(c, e) {
+			if !matches(c, e, t) {
 				return false
 			}
 		}
 		return true
 	case ldap.FilterOr:
 		for _, c := range f.Children {
-			if matches(c, e) {
+			if matches(c, e, t) {
 				return true
 			}
 		}
 		return false
 	case ldap.FilterNot:
-		return len(f.Children) == 1 && !matches(f.Children[0], e)
+		return len(f.Children) == 1 && !matches(f.Children[0], e, t)
 	case ldap.FilterPresent:
 		_, ok := e.get(string(f.Data.Bytes()))
 		return ok
@@ -74,7 +77,7 @@ func matches(f *ber.Packet, e *entry) bool {
 	case ldap.FilterSubstrings:
 		return matchSubstrings(f, e)
 	case ldap.FilterExtensibleMatch:
-		return matchExtensible(f, e)
+		return matchExtensible(f, e, t)
 	}
 	return false
 }
@@ -153,8 +156,10 @@ func matchSubstrings(f *ber.Packet, e *entry) bool {
 
 // matchExtensible supports AD's bitwise matching rules on an attribute,
 // e.g. (userAccountControl:1.2.840.113556.1.4.803:=2) for disabled
-// accounts. Other extensible matches are undefined (false).
-func matchExtensible(f *ber.Packet, e *entry) bool {
+// accounts, and the in-chain rule on member and memberOf, e.g.
+// (member:1.2.840.113556.1.4.1941:=<user DN>) for every group the user is
+// in through nesting. Other extensible matches are undefined (false).
+func matchExtensible(f *ber.Packet, e *entry, t *tree) bool {
 	var rule, attr, value string
 	for _, c := range f.Children {
 		switch c.Tag {
@@ -167,6 +172,9 @@ func matchExtensible(f *ber.Packet, e *entry) bool {
 		case ldap.MatchingRuleAssertionDNAttributes:
 			return false
 		}
+	}
+	if rule == ruleInChain {
+		return (strings.EqualFold(attr, "member") || strings.EqualFold(attr, "memberOf")) && t.inChain(e, attr, value)
 	}
 	mask, err := strconv.ParseUint(value, 10, 64)
 	if attr == "" || err != nil || (rule != ruleBitAnd && rule != ruleBitOr) {
@@ -183,4 +191,32 @@ func matchExtensible(f *ber.Packet, e *entry) bool {
 		}
 		return bits != 0
 	})
+}
+
+// inChain reports whether target is reachable from e by following the
+// DN-valued attribute attr from entry to entry. Cycles end the walk.
+func (t *tree) inChain(e *entry, attr, target string) bool {
+	want := dnKey(target)
+	seen := map[string]bool{}
+	var queue []string
+	if a, ok := e.get(attr); ok {
+		queue = append(queue, a.values...)
+	}
+	for len(queue) > 0 {
+		k := dnKey(queue[0])
+		queue = queue[1:]
+		if k == want {
+			return true
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if next, ok := t.byDN[k]; ok {
+			if a, ok := next.get(attr); ok {
+				queue = append(queue, a.values...)
+			}
+		}
+	}
+	return false
 }

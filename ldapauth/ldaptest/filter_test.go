@@ -4,18 +4,18 @@ import (
 	"testing"
 )
 
-func testEntries(t testing.TB) []*entry {
+func testTree(t testing.TB) *tree {
 	t.Helper()
-	entries, _, err := buildEntries(DefaultBaseDN, Contoso())
+	tr, _, err := buildEntries(DefaultBaseDN, Contoso(), nil)
 	if err != nil {
 		t.Fatalf("buildEntries: %v", err)
 	}
-	return entries
+	return tr
 }
 
 func TestMatches(t *testing.T) {
-	entries := testEntries(t)
-	alice := entries[0]
+	tr := testTree(t)
+	alice := tr.entries[0]
 	tests := []struct {
 		filter string
 		want   bool
@@ -55,7 +55,7 @@ func TestMatches(t *testing.T) {
 			if err != nil {
 				t.Fatalf("compileFilter: %v", err)
 			}
-			if got := matches(f, alice); got != tt.want {
+			if got := matches(f, alice, tr); got != tt.want {
 				t.Errorf("matches(%s) = %v, want %v", tt.filter, got, tt.want)
 			}
 		})
@@ -79,17 +79,19 @@ func FuzzMatches(f *testing.F) {
 		"(!(mail=*))",
 		"(cn>=b)",
 		`(objectGUID=\45\6f)`,
+		"(member:1.2.840.113556.1.4.1941:=CN=Alice Anderson,CN=Users,DC=contoso,DC=com)",
+		"(memberOf:1.2.840.113556.1.4.1941:=CN=O365 Users,CN=Users,DC=contoso,DC=com)",
 	} {
 		f.Add(s)
 	}
-	entries := testEntries(f)
+	tr := testTree(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := compileFilter(s)
 		if err != nil {
 			return
 		}
-		for _, e := range entries {
-			matches(p, e)
+		for _, e := range tr.entries {
+			matches(p, e, tr)
 		}
 	})
 }

@@ -18,6 +18,8 @@ const (
 	diagTLSActive   = "00000000: LdapErr: DSID-0C091189, comment: TLS or SSL already in effect, data 0, v3839"
 	diagNoSuchObj   = "0000208D: NameErr: DSID-0310028B, problem 2001 (NO_OBJECT), data 0, best match of:\n\t'%s'\n"
 	diagUnsupported = "00002077: SvcErr: DSID-03140595, problem 5012 (DIR_ERROR), data 0 (ldaptest: operation not supported)"
+	// As captured from Samba 4.17 for a subtree search asking for tokenGroups.
+	diagTokenGroupsScope = "00002020: operational_search_post_process failed for attribute 'tokenGroups' - Cannot provide tokenGroups attribute, this is not a BASE search"
 )
 
 // routes registers the request handlers.
@@ -158,7 +160,7 @@ func (d *Directory) findBindUser(name string) *User {
 	}
 	pdn, dnErr := ldap.ParseDN(name)
 	_, sam, downLevel := strings.Cut(name, `\`)
-	for _, e := range d.entries {
+	for _, e := range d.tree.entries {
 		u := e.user
 		switch {
 		case u == nil:
@@ -202,6 +204,11 @@ func (d *Directory) handleSearch(w *gldap.ResponseWriter, r *gldap.Request) {
 		return
 	}
 
+	if containsFold(m.Attributes, "tokenGroups") && m.Scope != gldap.BaseObject {
+		done.SetResultCode(gldap.ResultOperationsError)
+		done.SetDiagnosticMessage(diagTokenGroupsScope)
+		return
+	}
 	f, err := compileFilter(filter)
 	if err != nil {
 		done.SetResultCode(gldap.ResultUnwillingToPerform)
@@ -220,8 +227,8 @@ func (d *Directory) handleSearch(w *gldap.ResponseWriter, r *gldap.Request) {
 	}
 
 	sent := int64(0)
-	for _, e := range d.entries {
-		if !inScope(base, e.pdn, m.Scope) || !matches(f, e) {
+	for _, e := range d.tree.entries {
+		if !inScope(base, e.pdn, m.Scope) || !matches(f, e, d.tree) {
 			continue
 		}
 		if m.SizeLimit > 0 && sent >= m.SizeLimit {
@@ -248,7 +255,9 @@ func inScope(base, dn *ldap.DN, scope gldap.Scope) bool {
 }
 
 // searchEntry renders e with the requested attributes: none listed or "*"
-// means all, "1.1" means none.
+// means all stored ones, "1.1" means none. The constructed tokenGroups is
+// returned only when named (handleSearch allows that for base-object
+// searches only, as AD does).
 func (d *Directory) searchEntry(r *gldap.Request, e *entry, requested []string) *gldap.SearchResponseEntry {
 	all := len(requested) == 0
 	for _, a := range requested {
@@ -261,6 +270,13 @@ func (d *Directory) searchEntry(r *gldap.Request, e *entry, requested []string) 
 		if all || containsFold(requested, a.name) {
 			resp.AddAttribute(a.name, a.values)
 		}
+	}
+	if e.tokenGroups != nil && containsFold(requested, "tokenGroups") && !d.cfg.HideTokenGroups {
+		values := make([]string, len(e.tokenGroups))
+		for i, s := range e.tokenGroups {
+			values[i] = string(s)
+		}
+		resp.AddAttribute("tokenGroups", values)
 	}
 	return resp
 }

@@ -1,13 +1,8 @@
 package ldaptest
 
 import (
-	"crypto/sha256"
-	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
-
-	"github.com/go-ldap/ldap/v3"
 )
 
 // User is one account in the directory.
@@ -24,9 +19,26 @@ type User struct {
 	// ObjectGUID holds 16 raw bytes. Default: derived from the DN
 	// (SHA-256, first 16 bytes), so it is stable across runs.
 	ObjectGUID []byte
+	// ConsistencyGUID is served as mS-DS-ConsistencyGuid when set; it must
+	// then hold 16 bytes. Default: unset, like an account Entra Connect
+	// has not written back to.
+	ConsistencyGUID []byte
 	// Account states; see the package doc for the bind result each gives.
 	Disabled, PasswordExpired, MustChangePassword, AccountExpired, LockedOut bool
-	// MemberOf lists group DNs; groups under BaseDN are served as entries.
+	// MemberOf lists the DNs of the groups the user is a direct member
+	// of; groups under BaseDN are served as entries. Every user is also
+	// in Domain Users through primaryGroupID 513, as in AD.
+	MemberOf []string
+}
+
+// Group declares a group and its own memberships, for nesting. Groups
+// named only in User.MemberOf or Group.MemberOf are created without
+// nesting; Domain Users always exists.
+type Group struct {
+	// DN is required and must lie under Config.BaseDN.
+	DN string
+	// MemberOf lists the DNs of the groups this group is a member of.
+	// Cycles are allowed, as in AD.
 	MemberOf []string
 }
 
@@ -42,12 +54,19 @@ func (u User) LogValue() slog.Value {
 
 func (u User) clone() User {
 	u.ObjectGUID = slices.Clone(u.ObjectGUID)
+	u.ConsistencyGUID = slices.Clone(u.ConsistencyGUID)
 	u.MemberOf = slices.Clone(u.MemberOf)
 	return u
 }
 
-// O365UsersGroup is the group every Contoso user belongs to.
-const O365UsersGroup = "CN=O365 Users,CN=Users,DC=contoso,DC=com"
+// Groups of the default BaseDN.
+const (
+	// O365UsersGroup is the group every Contoso user belongs to.
+	O365UsersGroup = "CN=O365 Users,CN=Users,DC=contoso,DC=com"
+	// DomainUsersGroup is every user's primary group (primaryGroupID 513):
+	// in tokenGroups, but, as in AD, not in memberOf or member.
+	DomainUsersGroup = "CN=Domain Users,CN=Users,DC=contoso,DC=com"
+)
 
 // Contoso returns the demo accounts. GUIDs are fixed and come from
 // o365-reference section 4: Alice's ImmutableID is "RW+aKiwLHUqeP11se4qfAQ==",
@@ -84,178 +103,4 @@ func Contoso() []User {
 		[]byte{0x3b, 0x8d, 0x04, 0xe2, 0x5f, 0x90, 0x6c, 0x41, 0xb2, 0x7a, 0x19, 0xd8, 0x66, 0x2c, 0x03, 0xf4})
 	dave.PasswordExpired = true
 	return []User{alice, bob, carol, dave}
-}
-
-// AD attribute values for account state. FILETIMEs are fixed so answers are
-// deterministic; only their being non-zero / in the past matters.
-const (
-	uacNormalAccount   = 0x200
-	uacAccountDisable  = 0x2
-	uacComputedLocked  = 0x10
-	uacComputedPwdExp  = 0x800000
-	filetimeNever      = "9223372036854775807"
-	filetimePast       = "133000000000000000" // 2022-06-17
-	filetimePwdLastSet = "133500000000000000" // 2024-01-20
-)
-
-// entry is one directory object as served by search.
-type entry struct {
-	dn    string
-	pdn   *ldap.DN
-	attrs []attribute
-	user  *User // nil for groups
-}
-
-type attribute struct {
-	name   string
-	values []string
-	binary bool // compared byte-exact instead of case-insensitively
-}
-
-func (e *entry) get(name string) (attribute, bool) {
-	for _, a := range e.attrs {
-		if strings.EqualFold(a.name, name) {
-			return a, true
-		}
-	}
-	return attribute{}, false
-}
-
-// buildEntries validates users and turns them (and their groups) into
-// entries. The returned users carry defaulted GUIDs.
-func buildEntries(baseDN string, users []User) ([]*entry, []User, error) {
-	base, err := ldap.ParseDN(baseDN)
-	if err != nil {
-		return nil, nil, fmt.Errorf("ldaptest: BaseDN %q: %w", baseDN, err)
-	}
-	category := "CN=Person,CN=Schema,CN=Configuration," + baseDN
-	seen := map[string]string{}
-	unique := func(kind, v string, i int) error {
-		if v == "" {
-			return nil
-		}
-		k := kind + ":" + strings.ToLower(v)
-		if prev, dup := seen[k]; dup {
-			return fmt.Errorf("ldaptest: Users[%d]: %s %q already used by %s", i, kind, v, prev)
-		}
-		seen[k] = fmt.Sprintf("Users[%d]", i)
-		return nil
-	}
-
-	out := make([]User, len(users))
-	var entries []*entry
-	groups := map[string][]string{} // group DN -> member DNs, in first-seen order
-	var groupOrder []string
-	for i, u := range users {
-		u = u.clone()
-		pdn, err := ldap.ParseDN(u.DN)
-		if err != nil || u.DN == "" {
-			return nil, nil, fmt.Errorf("ldaptest: Users[%d]: DN %q is not a valid DN", i, u.DN)
-		}
-		if !base.AncestorOfFold(pdn) {
-			return nil, nil, fmt.Errorf("ldaptest: Users[%d]: DN %q is not under BaseDN %q", i, u.DN, baseDN)
-		}
-		for _, err := range []error{unique("DN", strings.ToLower(pdn.String()), i), unique("UPN", u.UPN, i), unique("sAMAccountName", u.SAMAccountName, i)} {
-			if err != nil {
-				return nil, nil, err
-			}
-		}
-		switch len(u.ObjectGUID) {
-		case 0:
-			sum := sha256.Sum256([]byte(strings.ToLower(u.DN)))
-			u.ObjectGUID = sum[:16]
-		case 16:
-		default:
-			return nil, nil, fmt.Errorf("ldaptest: Users[%d]: ObjectGUID has %d bytes, want 16", i, len(u.ObjectGUID))
-		}
-		out[i] = u
-		for _, g := range u.MemberOf {
-			k := strings.ToLower(g)
-			if _, ok := groups[k]; !ok {
-				groupOrder = append(groupOrder, g)
-			}
-			groups[k] = append(groups[k], u.DN)
-		}
-	}
-	for i := range out {
-		entries = append(entries, userEntry(&out[i], category))
-	}
-	for _, g := range groupOrder {
-		pdn, err := ldap.ParseDN(g)
-		if err != nil || !base.AncestorOfFold(pdn) {
-			continue // memberOf may point outside the served tree
-		}
-		cn := firstRDNValue(pdn)
-		entries = append(entries, &entry{dn: g, pdn: pdn, attrs: []attribute{
-			{name: "objectClass", values: []string{"top", "group"}},
-			{name: "cn", values: []string{cn}},
-			{name: "name", values: []string{cn}},
-			{name: "distinguishedName", values: []string{g}},
-			{name: "sAMAccountName", values: []string{cn}},
-			{name: "member", values: groups[strings.ToLower(g)]},
-		}})
-	}
-	return entries, out, nil
-}
-
-func userEntry(u *User, category string) *entry {
-	pdn, _ := ldap.ParseDN(u.DN) // validated by buildEntries
-	cn := firstRDNValue(pdn)
-	uac := uacNormalAccount
-	if u.Disabled {
-		uac |= uacAccountDisable
-	}
-	computed := 0
-	if u.LockedOut {
-		computed |= uacComputedLocked
-	}
-	if u.PasswordExpired {
-		computed |= uacComputedPwdExp
-	}
-	pwdLastSet, accountExpires, lockoutTime := filetimePwdLastSet, filetimeNever, "0"
-	if u.MustChangePassword {
-		pwdLastSet = "0"
-	}
-	if u.AccountExpired {
-		accountExpires = filetimePast
-	}
-	if u.LockedOut {
-		lockoutTime = filetimePwdLastSet
-	}
-	attrs := []attribute{
-		{name: "objectClass", values: []string{"top", "person", "organizationalPerson", "user"}},
-		{name: "objectCategory", values: []string{category}},
-		{name: "cn", values: []string{cn}},
-		{name: "name", values: []string{cn}},
-		{name: "distinguishedName", values: []string{u.DN}},
-		{name: "objectGUID", values: []string{string(u.ObjectGUID)}, binary: true},
-		{name: "userAccountControl", values: []string{fmt.Sprint(uac)}},
-		{name: "msDS-User-Account-Control-Computed", values: []string{fmt.Sprint(computed)}},
-		{name: "pwdLastSet", values: []string{pwdLastSet}},
-		{name: "accountExpires", values: []string{accountExpires}},
-		{name: "lockoutTime", values: []string{lockoutTime}},
-	}
-	for _, a := range []attribute{
-		{name: "userPrincipalName", values: []string{u.UPN}},
-		{name: "sAMAccountName", values: []string{u.SAMAccountName}},
-		{name: "displayName", values: []string{u.DisplayName}},
-		{name: "givenName", values: []string{u.GivenName}},
-		{name: "sn", values: []string{u.Surname}},
-		{name: "mail", values: []string{u.Mail}},
-	} {
-		if a.values[0] != "" {
-			attrs = append(attrs, a)
-		}
-	}
-	if len(u.MemberOf) > 0 {
-		attrs = append(attrs, attribute{name: "memberOf", values: slices.Clone(u.MemberOf)})
-	}
-	return &entry{dn: u.DN, pdn: pdn, attrs: attrs, user: u}
-}
-
-func firstRDNValue(dn *ldap.DN) string {
-	if len(dn.RDNs) == 0 || len(dn.RDNs[0].Attributes) == 0 {
-		return ""
-	}
-	return dn.RDNs[0].Attributes[0].Value
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/cmd/internal/config"
+	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/metadata"
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/store"
@@ -44,6 +46,7 @@ type App struct {
 	Store     store.Store
 	Directory *ldapauth.Client
 	MFA       *mfa.Service
+	Lockout   *lockout.Policy // nil when extranet_lockout.mode is off
 	Tokens    *token.Issuer
 	Web       *web.Server
 	Handler   http.Handler
@@ -87,7 +90,7 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	}
 	a.closers = append(a.closers, a.Directory.Close)
 
-	if a.Store, err = openStore(ctx, cfg.Store, store.WithNow(opts.Now), store.WithLogger(opts.Logger.With("component", "store"))); err != nil {
+	if a.Store, err = OpenStore(ctx, cfg.Store, store.WithNow(opts.Now), store.WithLogger(opts.Logger.With("component", "store"))); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.Store.Close)
@@ -102,6 +105,10 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 		Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "mfa"),
 	})
 	if err != nil {
+		return nil, err
+	}
+
+	if a.Lockout, err = newLockout(ctx, cfg.ExtranetLockout, a.Store, a.Directory, opts); err != nil {
 		return nil, err
 	}
 
@@ -135,8 +142,12 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 		return nil, fmt.Errorf("session.key: %w", err)
 	}
 	meta := a.Metadata
+	var lp web.LockoutPolicy // a nil *lockout.Policy must stay a nil interface
+	if a.Lockout != nil {
+		lp = a.Lockout
+	}
 	a.Web, err = web.New(web.Config{
-		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.Tokens, Audit: a.Store,
+		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.Tokens, Audit: a.Store, Lockout: lp,
 		SessionKey: sessionKey, SessionLifetime: cfg.Session.Lifetime.Std(), CookieName: cfg.Session.CookieName,
 		Brand: cfg.DisplayName(), Metadata: func() []byte { return meta },
 		MaxBodyBytes: cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,
@@ -216,7 +227,57 @@ func openDirectory(d config.Directory, log *slog.Logger) (*ldapauth.Client, erro
 	return c, nil
 }
 
-func openStore(ctx context.Context, s config.Store, opts ...store.Option) (store.Store, error) {
+// newLockout builds the extranet lockout policy, or nil when it is off.
+func newLockout(ctx context.Context, c config.ExtranetLockout, st store.Store, dir *ldapauth.Client, opts Options) (*lockout.Policy, error) {
+	if c.Mode == config.LockoutOff {
+		opts.Logger.WarnContext(ctx, "extranet lockout is off: every password guess reaches Active Directory")
+		return nil, nil
+	}
+	p, err := lockout.New(lockout.Config{
+		Mode: lockout.Mode(c.Mode), Threshold: c.Threshold, FamiliarThreshold: c.FamiliarThreshold,
+		ObservationWindow: c.ObservationWindow.Std(), Store: st, Resolver: DirectoryResolver(dir),
+		Now: opts.Now, Logger: opts.Logger.With("component", "lockout"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("extranet_lockout: %w", err)
+	}
+	return p, nil
+}
+
+// Lookuper finds a directory user without binding as them;
+// *ldapauth.Client satisfies it.
+type Lookuper interface {
+	Lookup(ctx context.Context, username string) (*ldapauth.User, error)
+}
+
+// DirectoryResolver adapts a directory to lockout.Resolver: the typed name
+// is resolved with a service-account search and the account is keyed by
+// its objectGUID (base64), the same for every spelling of the name and
+// across renames, whatever ImmutableID source is configured. Names that
+// match no account, or several, are not found (nothing is counted for
+// them); any other failure (DC unreachable, timeout, an unusable entry) is
+// an error, which the policy never counts as a bad password.
+func DirectoryResolver(l Lookuper) lockout.Resolver {
+	return lockout.ResolverFunc(func(ctx context.Context, username string) (string, bool, error) {
+		u, err := l.Lookup(ctx, username)
+		if err != nil {
+			var le *ldapauth.Error
+			if errors.As(err, &le) && (le.Reason == ldapauth.ReasonNoSuchUser || le.Reason == ldapauth.ReasonAmbiguousUser) {
+				return "", false, nil
+			}
+			return "", false, err
+		}
+		if u == nil || len(u.ObjectGUID) == 0 {
+			return "", false, errors.New("directory entry has no objectGUID")
+		}
+		return base64.StdEncoding.EncodeToString(u.ObjectGUID), true, nil
+	})
+}
+
+// OpenStore opens the configured state database (creating the SQLite
+// file's directory 0700 if needed) and migrates it. Build and the admin
+// subcommands share it.
+func OpenStore(ctx context.Context, s config.Store, opts ...store.Option) (store.Store, error) {
 	switch s.Driver {
 	case config.DriverPostgres:
 		st, err := postgres.Open(ctx, s.DSN.Reveal(), opts...)

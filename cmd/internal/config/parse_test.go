@@ -72,7 +72,7 @@ func TestParse_DecodeErrorsNameKeyPathAndLine(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: minimalYAML + "frobnicate: true\n",
-			want: []string{"frobnicate: unknown key (line 18); allowed keys here: directory, federation, listen, log, mfa, relying_parties, session, store, token_signing"},
+			want: []string{"frobnicate: unknown key (line 18); allowed keys here: directory, extranet_lockout, federation, listen, log, mfa, relying_parties, session, store, token_signing"},
 		},
 		{
 			name: "removed ldap section",

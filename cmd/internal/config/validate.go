@@ -32,6 +32,7 @@ func (c *Config) Validate() error {
 	c.validateTokenSigning(&p)
 	c.validateDirectory(&p)
 	c.validateMFA(&p)
+	c.validateExtranetLockout(&p)
 	c.validateSession(&p)
 	c.validateStore(&p)
 	c.validateRelyingParties(&p)
@@ -225,6 +226,14 @@ func (c *Config) validateMFA(p *problems) {
 	p.key32("mfa.seal_key", m.SealKey)
 	p.intRange("mfa.max_failures", int64(m.MaxFailures), 1, 100, " attempts")
 	p.durationRange("mfa.lockout_duration", m.LockoutDuration, time.Minute, day)
+}
+
+func (c *Config) validateExtranetLockout(p *problems) {
+	l := c.ExtranetLockout
+	p.oneOf("extranet_lockout.mode", l.Mode, LockoutEnforce, LockoutLogOnly, LockoutOff)
+	p.intRange("extranet_lockout.threshold", int64(l.Threshold), 1, 100, " bad passwords")
+	p.intRange("extranet_lockout.familiar_threshold", int64(l.FamiliarThreshold), 1, 100, " bad passwords")
+	p.durationRange("extranet_lockout.observation_window", l.ObservationWindow, time.Minute, 7*day)
 }
 
 func (c *Config) validateSession(p *problems) {

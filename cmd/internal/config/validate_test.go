@@ -123,6 +123,11 @@ func TestValidate_OneBadFieldReportsItsPath(t *testing.T) {
 		{"seal key both", func(c *config.Config) { c.MFA.SealKeyFile = "/x" }, "mfa.seal_key", "set exactly one"},
 		{"max failures", func(c *config.Config) { c.MFA.MaxFailures = 0 }, "mfa.max_failures", "use 1 to 100 attempts"},
 		{"lockout duration", func(c *config.Config) { c.MFA.LockoutDuration = d("30s") }, "mfa.lockout_duration", "from 1m to 1d"},
+		{"lockout mode", func(c *config.Config) { c.ExtranetLockout.Mode = "strict" }, "extranet_lockout.mode", `"strict" is not supported; use enforce, log_only or off`},
+		{"lockout threshold zero", func(c *config.Config) { c.ExtranetLockout.Threshold = 0 }, "extranet_lockout.threshold", "use 1 to 100 bad passwords"},
+		{"lockout familiar threshold", func(c *config.Config) { c.ExtranetLockout.FamiliarThreshold = 101 }, "extranet_lockout.familiar_threshold", "101 is out of range"},
+		{"lockout window short", func(c *config.Config) { c.ExtranetLockout.ObservationWindow = d("30s") }, "extranet_lockout.observation_window", "use a duration from 1m to 7d"},
+		{"lockout window long", func(c *config.Config) { c.ExtranetLockout.ObservationWindow = d("8d") }, "extranet_lockout.observation_window", "8d is out of range"},
 		{"session key missing", func(c *config.Config) { c.Session.Key = "" }, "session.key", "set key or key_file"},
 		{"session key equals seal key", func(c *config.Config) { c.Session.Key = testSealKey }, "session.key", "same as mfa.seal_key"},
 		{"session key both", func(c *config.Config) { c.Session.KeyFile = "/x" }, "session.key", "set exactly one of key or key_file"},
@@ -204,6 +209,12 @@ func TestValidate_AcceptedVariants(t *testing.T) {
 		}},
 		{"url-safe key", func(c *config.Config) { c.Session.Key = "-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_s" }},
 		{"sha1", func(c *config.Config) { c.TokenSigning.Algorithm = config.AlgorithmRSASHA1 }},
+		{"lockout log only", func(c *config.Config) { c.ExtranetLockout.Mode = config.LockoutLogOnly }},
+		{"lockout off", func(c *config.Config) { c.ExtranetLockout.Mode = config.LockoutOff }},
+		{"lockout bounds", func(c *config.Config) {
+			c.ExtranetLockout.Threshold, c.ExtranetLockout.FamiliarThreshold = 1, 100
+			c.ExtranetLockout.ObservationWindow = config.Duration(7 * 24 * time.Hour)
+		}},
 		{"bounds", func(c *config.Config) {
 			c.TokenSigning.TokenLifetime = config.Duration(5 * time.Minute)
 			c.Session.Lifetime = config.Duration(7 * 24 * time.Hour)

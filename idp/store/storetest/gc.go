@@ -38,10 +38,14 @@ func gcTests() []test {
 			// Still inside the old window: only deletion explains count 1.
 			addFailure(t, s, "totp", "alice", t0().Add(time.Minute), w, 1)
 		}},
-		{"KeepsEnrollmentsAndAudit", func(t *testing.T, s store.Store) {
+		{"KeepsEnrollmentsAuditAndLockout", func(t *testing.T, s store.Store) {
 			mustCreate(t, s, totpRecord("alice"))
 			record(t, s, auditEvent(past(), "a"))
+			setLockout(t, s, aliceKey, sampleLockout())
 			gc(t, s, future())
+			if _, ok := getLockout(t, s, aliceKey); !ok {
+				t.Error("GC removed lockout state")
+			}
 			if _, ok, _ := s.GetTOTP(t.Context(), "alice"); !ok {
 				t.Error("GC removed an enrollment")
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/store"
 )
 
@@ -76,6 +77,21 @@ func sharedTests() []sharedTest {
 					t.Fatalf("concurrent counts on two nodes = %v, want each of 1..20 once", got)
 				}
 			}
+		}},
+		{"LockoutVisibleAcrossNodes", func(t *testing.T, a, b store.Store) {
+			setLockout(t, a, aliceKey, sampleLockout())
+			got, ok := getLockout(t, b, aliceKey)
+			if !ok {
+				t.Fatal("b does not see a's lockout state")
+			}
+			equalLockout(t, got, storedLockout(sampleLockout()))
+			setLockout(t, b, aliceKey, lockout.State{})
+			if _, ok := getLockout(t, a, aliceKey); ok {
+				t.Error("a still sees the state b deleted")
+			}
+		}},
+		{"ConcurrentLockoutUpdatesAcrossNodesAreSerialised", func(t *testing.T, a, b store.Store) {
+			concurrentLockoutIncrements(t, 20, a, b)
 		}},
 		{"AuditVisibleAcrossNodes", func(t *testing.T, a, b store.Store) {
 			record(t, a, auditEvent(t0(), "from-a"))

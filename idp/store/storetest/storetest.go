@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TOTP", totpTests()},
 		{"UseOnce", useOnceTests()},
 		{"Failures", failureTests()},
+		{"Lockout", lockoutTests()},
 		{"Audit", auditTests()},
 		{"GC", gcTests()},
 		{"MFAService", mfaTests()},
