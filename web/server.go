@@ -90,6 +90,9 @@ type Config struct {
 	Brand string
 	// Metadata returns the current signed FederationMetadata.xml. Required.
 	Metadata func() []byte
+	// Mounts add protocol endpoints that live in their own packages (WS-Trust
+	// usernamemixed and MEX) to the router, behind the same middleware.
+	Mounts []func(chi.Router)
 	// MaxBodyBytes limits request bodies. Default: 64 KiB.
 	MaxBodyBytes int64
 	Now          func() time.Time
@@ -108,6 +111,7 @@ type Server struct {
 	sealer   *session.Sealer
 	pages    *pages
 	metadata func() []byte
+	mounts   []func(chi.Router)
 	brand    string
 	cookie   string
 	lifetime time.Duration
@@ -152,7 +156,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		parties: cfg.Parties, auth: cfg.Auth, mfa: cfg.MFA, tokens: cfg.Tokens, audit: cfg.Audit, lockout: cfg.Lockout,
-		sealer: sealer, pages: p, metadata: cfg.Metadata,
+		sealer: sealer, pages: p, metadata: cfg.Metadata, mounts: cfg.Mounts,
 		brand: cfg.Brand, cookie: cfg.CookieName, lifetime: cfg.SessionLifetime, flowTTL: cfg.FlowLifetime,
 		maxBody: cfg.MaxBodyBytes, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 	}
@@ -199,6 +203,9 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	r.Handle("/adfs/portal/css/*", staticHandler())
 	r.Handle("/adfs/portal/js/*", staticHandler())
+	for _, mount := range s.mounts {
+		mount(r)
+	}
 	r.NotFound(s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method == http.MethodGet && strings.EqualFold(r.URL.Path, metadataPath) {
 			return s.serveMetadata(w, r)

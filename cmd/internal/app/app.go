@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/fedgate/fedgate/cmd/internal/config"
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/metadata"
@@ -25,6 +27,7 @@ import (
 	"github.com/fedgate/fedgate/idp/store/postgres"
 	"github.com/fedgate/fedgate/idp/store/sqlite"
 	"github.com/fedgate/fedgate/idp/token"
+	"github.com/fedgate/fedgate/idp/wstrust"
 	"github.com/fedgate/fedgate/ldapauth"
 	"github.com/fedgate/fedgate/mfa"
 	"github.com/fedgate/fedgate/web"
@@ -122,7 +125,7 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	}
 	public := cfg.PublicURL()
 	a.Metadata, err = metadata.Build(metadata.Config{
-		EntityID: cfg.IssuerURI(), PassiveURL: public + "/adfs/ls/", DisplayName: cfg.DisplayName(),
+		EntityID: cfg.IssuerURI(), PassiveURL: public + "/adfs/ls/", MEXURL: public + wstrust.PathMEX, DisplayName: cfg.DisplayName(),
 		Keys: a.Keys, Algorithm: alg, Now: opts.Now, Rand: opts.Rand,
 	})
 	if err != nil {
@@ -146,8 +149,13 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	if a.Lockout != nil {
 		lp = a.Lockout
 	}
+	ws, err := newWSTrust(cfg, a, public, opts)
+	if err != nil {
+		return nil, err
+	}
 	a.Web, err = web.New(web.Config{
 		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.Tokens, Audit: a.Store, Lockout: lp,
+		Mounts:     []func(chi.Router){ws.Mount},
 		SessionKey: sessionKey, SessionLifetime: cfg.Session.Lifetime.Std(), CookieName: cfg.Session.CookieName,
 		Brand: cfg.DisplayName(), Metadata: func() []byte { return meta },
 		MaxBodyBytes: cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,
@@ -225,6 +233,39 @@ func openDirectory(d config.Directory, log *slog.Logger) (*ldapauth.Client, erro
 		return nil, fmt.Errorf("directory: %w", err)
 	}
 	return c, nil
+}
+
+// newWSTrust builds the active (WS-Trust usernamemixed) endpoints and MEX.
+func newWSTrust(cfg config.Config, a *App, public string, opts Options) (*wstrust.Handler, error) {
+	var wlo wstrust.Lockout // a nil *lockout.Policy must stay a nil interface
+	if a.Lockout != nil {
+		wlo = a.Lockout
+	}
+	legacy, err := wstrust.ParseLegacyPolicy(cfg.RelyingParties.Office365.LegacyClients)
+	if err != nil {
+		return nil, fmt.Errorf("relying_parties.office365.legacy_clients: %w", err)
+	}
+	policies := map[string]wstrust.LegacyPolicy{}
+	for _, p := range a.Parties.Parties() {
+		for _, id := range p.Identifiers {
+			policies[id] = legacy
+		}
+	}
+	policy, err := wstrust.PolicyByIdentifier(policies, wstrust.DefaultLegacyPolicy)
+	if err != nil {
+		return nil, fmt.Errorf("relying_parties: %w", err)
+	}
+	ws, err := wstrust.New(wstrust.Config{
+		Auth: a.Directory, Users: a.Directory, Tokens: a.Tokens, Parties: a.Parties, Replay: a.Store,
+		MFA: a.MFA, Audit: a.Store, Lockout: wlo,
+		Policy:     policy,
+		ActivityID: web.ActivityID, PublicURL: public, MaxBodyBytes: cfg.Listen.MaxBodyBytes,
+		Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "wstrust"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wstrust: %w", err)
+	}
+	return ws, nil
 }
 
 // newLockout builds the extranet lockout policy, or nil when it is off.

@@ -298,7 +298,22 @@ type Office365 struct {
 	// tokens as multi-factor. Default true. false issues tokens after the
 	// password alone, claiming single-factor authentication only.
 	RequireMFA bool `yaml:"require_mfa"`
+	// LegacyClients is what the WS-Trust usernamemixed endpoints (older
+	// Outlook, Exchange basic-auth proxying, the Remote Connectivity
+	// Analyzer) do for users enrolled in MFA, since those clients cannot
+	// run a TOTP step: "deny_enrolled" (default; refuse them),
+	// "inside_only" (allow only from inside the corporate network) or
+	// "app_password" (allow only with an app password). Users without an
+	// enrollment sign in with their password and the token claims no MFA.
+	LegacyClients string `yaml:"legacy_clients"`
 }
+
+// Legacy-client policies accepted in Office365.LegacyClients.
+const (
+	LegacyDenyEnrolled = "deny_enrolled"
+	LegacyInsideOnly   = "inside_only"
+	LegacyAppPassword  = "app_password"
+)
 
 // Log levels and formats accepted in Log.
 const (
@@ -370,9 +385,10 @@ func Default() Config {
 		},
 		RelyingParties: RelyingParties{
 			Office365: Office365{
-				Enabled:    true,
-				ReplyURLs:  []string{Office365ReplyURL},
-				RequireMFA: true,
+				Enabled:       true,
+				ReplyURLs:     []string{Office365ReplyURL},
+				RequireMFA:    true,
+				LegacyClients: LegacyDenyEnrolled,
 			},
 		},
 		Log: Log{

@@ -286,6 +286,12 @@ func (c *Config) validateRelyingParties(p *problems) {
 	if !o.Enabled {
 		return
 	}
+	switch o.LegacyClients {
+	case LegacyDenyEnrolled, LegacyInsideOnly, LegacyAppPassword:
+	default:
+		p.add("relying_parties.office365.legacy_clients", fmt.Sprintf("%q is not a policy", o.LegacyClients),
+			"use "+LegacyDenyEnrolled+", "+LegacyInsideOnly+" or "+LegacyAppPassword)
+	}
 	switch {
 	case len(o.ReplyURLs) == 0:
 		p.add("relying_parties.office365.reply_urls", "is empty", "list at least "+Office365ReplyURL+", or set enabled: false")

@@ -143,6 +143,7 @@ func TestValidate_OneBadFieldReportsItsPath(t *testing.T) {
 			c.Store.Driver, c.Store.DSN, c.Store.DSNFile = config.DriverPostgres, "postgres://x", "/x"
 		}, "store.dsn", "set exactly one"},
 		{"reply urls empty", func(c *config.Config) { c.RelyingParties.Office365.ReplyURLs = nil }, "relying_parties.office365.reply_urls", "is empty"},
+		{"legacy clients unknown", func(c *config.Config) { c.RelyingParties.Office365.LegacyClients = "allow_all" }, "relying_parties.office365.legacy_clients", `"allow_all" is not a policy`},
 		{"reply url http", func(c *config.Config) {
 			c.RelyingParties.Office365.ReplyURLs = []string{"http://login.microsoftonline.com/login.srf"}
 		}, "relying_parties.office365.reply_urls[0]", `scheme "http" is not supported; use an https URL`},

@@ -233,3 +233,45 @@ func TestDemo_RestartKeepsSigningCertificate(t *testing.T) {
 		t.Fatalf("banner: %s", d.Banner())
 	}
 }
+
+// TestDemo_WSTrustUsernameMixed posts an MSAL-shaped WS-Trust 1.3 request
+// to the demo's active endpoint: bob (no MFA enrollment) gets a token that
+// claims no MFA; the MEX lists the endpoint.
+func TestDemo_WSTrustUsernameMixed(t *testing.T) {
+	clk := &clock{t: time.Now().UTC()}
+	d, _ := startDemo(t, clk)
+	b := newBrowser(t, d)
+	mex := b.get(d.FedgateURL + "/adfs/services/trust/mex")
+	if mex.status != http.StatusOK || !strings.Contains(mex.body, d.FedgateURL+"/adfs/services/trust/13/usernamemixed") {
+		t.Fatalf("MEX (%d) does not list the 1.3 endpoint: %.300s", mex.status, mex.body)
+	}
+	post := func(user, pass, msgID string) (int, string) {
+		t.Helper()
+		now := clk.Now()
+		env := `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing" xmlns:u="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><s:Header>` +
+			`<a:Action s:mustUnderstand="1">http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue</a:Action><a:messageID>urn:uuid:` + msgID + `</a:messageID>` +
+			`<a:ReplyTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></a:ReplyTo><a:To s:mustUnderstand="1">` + d.FedgateURL + `/adfs/services/trust/13/usernamemixed</a:To>` +
+			`<o:Security s:mustUnderstand="1" xmlns:o="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><u:Timestamp u:Id="_0"><u:Created>` + now.Format("2006-01-02T15:04:05.000Z") + `</u:Created><u:Expires>` + now.Add(10*time.Minute).Format("2006-01-02T15:04:05.000Z") + `</u:Expires></u:Timestamp>` +
+			`<o:UsernameToken u:Id="uuid-1"><o:Username>` + user + `</o:Username><o:Password>` + pass + `</o:Password></o:UsernameToken></o:Security></s:Header>` +
+			`<s:Body><trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512"><wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"><a:EndpointReference><a:Address>urn:federation:MicrosoftOnline</a:Address></a:EndpointReference></wsp:AppliesTo>` +
+			`<trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer</trust:KeyType><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType></trust:RequestSecurityToken></s:Body></s:Envelope>`
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, d.FedgateURL+"/adfs/services/trust/13/usernamemixed", strings.NewReader(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/soap+xml; charset=utf-8")
+		p := b.do(req)
+		return p.status, p.body
+	}
+	status, body := post("bob@contoso.com", "Bob-Passw0rd!", "6a1bd4e4-4e0b-4a6f-9c36-000000000001")
+	if status != http.StatusOK || !strings.Contains(body, "RequestSecurityTokenResponseCollection") || !strings.Contains(body, "bob@contoso.com") {
+		t.Fatalf("usernamemixed for bob: %d %.500s", status, body)
+	}
+	if strings.Contains(body, "multipleauthn") {
+		t.Fatal("active token claims MFA")
+	}
+	status, body = post("bob@contoso.com", "wrong", "6a1bd4e4-4e0b-4a6f-9c36-000000000002")
+	if status != http.StatusInternalServerError || !strings.Contains(body, "FailedAuthentication") {
+		t.Fatalf("wrong password: %d %.500s", status, body)
+	}
+}
