@@ -8,11 +8,15 @@
 //
 //	GET  /adfs/ls/?wa=wsignin1.0&wtrealm=…&wctx=…   → SSO session? → token auto-POST
 //	                                                   else sign-in page
-//	POST /adfs/ls/  step=password                    → LDAP bind → MFA page or enrollment page
+//	POST /adfs/ls/  step=password                    → extranet lockout check → LDAP bind
+//	                                                   → MFA page or enrollment page
 //	POST /adfs/ls/  step=mfa | step=enroll           → TOTP check → session cookie → token auto-POST
 //	GET  /adfs/ls/?wa=wsignout1.0[&wreply=…]         → session ended, signed-out page
 //	GET  /adfs/ls/?wa=wsignoutcleanup1.0             → session ended
 //	GET  /FederationMetadata/2007-06/FederationMetadata.xml (any case) → signed metadata
+//	POST /adfs/services/trust/2005/usernamemixed     → WS-Trust (idp/wstrust, via Config.Mounts)
+//	POST /adfs/services/trust/13/usernamemixed
+//	GET  /adfs/services/trust/mex                    → WS-MetadataExchange
 //	GET  /adfs/probe                                 → 200 for load balancers
 //	GET  /adfs/portal/{css,js}/…                     → static assets
 //
