@@ -105,7 +105,7 @@ func New(cfg Config) (*Authority, error) {
 	}
 	v, err := NewVerifier(VerifierConfig{
 		CA: cfg.CA.Certificate(), Revocations: cfg.Store, CacheTTL: cfg.RevocationCacheTTL,
-		Now: cfg.Now, Logger: cfg.Logger,
+		Now: cfg.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -157,7 +157,8 @@ func (a *Authority) IssueToken(ctx context.Context, proxyName string, ttl time.D
 // token problem (unknown, expired, used) is ErrInvalidToken; the reason
 // is logged. The token is consumed only after the request is otherwise
 // valid, with one atomic Store.UseOnce, so two concurrent enrollments
-// with one token cannot both succeed.
+// with one token cannot both succeed. If signing or recording fails after
+// that, the token is spent and a new one must be issued.
 func (a *Authority) Enroll(ctx context.Context, tok Token, csr *x509.CertificateRequest) (*x509.Certificate, error) {
 	if tok.IsZero() {
 		return nil, ErrInvalidToken

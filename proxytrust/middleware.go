@@ -78,7 +78,9 @@ func ProxyName(ctx context.Context) string {
 //     further. Treating it as direct would grant a revoked proxy the
 //     intranet's trust.
 type Headers struct {
-	// Verifier checks the connection's certificate. Required.
+	// Verifier checks the connection's certificate. nil trusts no proxy:
+	// every request is direct and forwarding headers are always deleted
+	// (fedgate without proxy_trust configured).
 	Verifier *Verifier
 	// Logger receives rejections (Warn) and header anomalies (Debug).
 	// Default: discard.
@@ -96,7 +98,10 @@ func (h *Headers) Wrap(next http.Handler) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		peer, err := h.Verifier.Check(r)
+		peer, err := Peer{}, ErrNoCertificate
+		if h.Verifier != nil {
+			peer, err = h.Verifier.Check(r)
+		}
 		remote, _ := RemoteAddr(r)
 		switch {
 		case errors.Is(err, ErrNoCertificate):

@@ -202,3 +202,23 @@ func TestVerifier_ExpiredAndNotYetValidByInjectedClock(t *testing.T) {
 		t.Fatalf("not yet valid: %v", err)
 	}
 }
+
+func TestHeaders_WithoutVerifierTrustsNobody(t *testing.T) {
+	f := newFixture(t, nil)
+	good := proxytrusttest.Enroll(t, f.a, "wap1.contoso.com")
+	var got seen
+	h := (&proxytrust.Headers{}).Wrap(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		got = seen{ClientIP: proxytrust.ClientIP(r.Context()), Extranet: proxytrust.Extranet(r.Context()), Forwarded: r.Header.Values(proxytrust.HeaderForwardedClientIP)}
+	}))
+	srv, roots := tlsServer(t, f.a.Verifier(), h)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/", nil)
+	req.Header.Set(proxytrust.HeaderForwardedClientIP, "203.0.113.7")
+	resp, err := client(roots, &good).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got.ClientIP != "127.0.0.1" || got.Extranet || len(got.Forwarded) != 0 {
+		t.Fatalf("origin %+v, want a direct client with the header removed", got)
+	}
+}

@@ -69,3 +69,38 @@ func TestParseSerial(t *testing.T) {
 		})
 	}
 }
+
+func FuzzNormalizeProxyName(f *testing.F) {
+	for _, s := range []string{"wap1.contoso.com", "WAP1.", "192.0.2.1", "-a", "a..b", "*.x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := proxytrust.NormalizeProxyName(s)
+		if err != nil {
+			return
+		}
+		if len(n) > proxytrust.MaxProxyNameLen || n != strings.ToLower(n) {
+			t.Fatalf("accepted %q as %q", s, n)
+		}
+		again, err := proxytrust.NormalizeProxyName(n)
+		if err != nil || again != n {
+			t.Fatalf("normalising %q again gave %q, %v", n, again, err)
+		}
+	})
+}
+
+func FuzzParseSerial(f *testing.F) {
+	for _, s := range []string{"4a:3f", "00", "ABCDEF", " 1 2 ", strings.Repeat("f", 40)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := proxytrust.ParseSerial(s)
+		if err != nil {
+			return
+		}
+		again, err := proxytrust.ParseSerial(n)
+		if err != nil || again != n || len(n) > 40 || n == "0" {
+			t.Fatalf("serial %q → %q → %q, %v", s, n, again, err)
+		}
+	})
+}

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -39,8 +38,6 @@ type VerifierConfig struct {
 	// Now is the clock used for certificate validity and the cache.
 	// Default time.Now.
 	Now func() time.Time
-	// Logger receives rejected-certificate warnings. Default: discard.
-	Logger *slog.Logger
 }
 
 // Peer is a verified proxy.
@@ -61,7 +58,6 @@ type Verifier struct {
 	revs  RevocationChecker
 	ttl   time.Duration
 	now   func() time.Time
-	log   *slog.Logger
 
 	mu    sync.Mutex
 	cache map[string]cachedRevocation
@@ -91,7 +87,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	v := &Verifier{
 		ca: cfg.CA, roots: x509.NewCertPool(), revs: cfg.Revocations, ttl: cfg.CacheTTL,
-		now: cfg.Now, log: cfg.Logger, cache: make(map[string]cachedRevocation),
+		now: cfg.Now, cache: make(map[string]cachedRevocation),
 	}
 	v.roots.AddCert(cfg.CA)
 	if v.ttl == 0 {
@@ -99,9 +95,6 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	if v.now == nil {
 		v.now = time.Now
-	}
-	if v.log == nil {
-		v.log = slog.New(slog.DiscardHandler)
 	}
 	return v, nil
 }

@@ -131,14 +131,17 @@ func (cfg *Config) validate() error {
 	if cfg.ClientCert == nil {
 		add("ClientCert is required (the proxy-trust certificate; run `fedgate-proxy enroll`)")
 	}
-	for name, v := range map[string]int64{
-		"MaxBodyBytes": cfg.MaxBodyBytes, "MaxResponseHeaderBytes": cfg.MaxResponseHeaderBytes, "MaxResponseBytes": cfg.MaxResponseBytes,
-		"DialTimeout": int64(cfg.DialTimeout), "TLSHandshakeTimeout": int64(cfg.TLSHandshakeTimeout),
-		"ResponseHeaderTimeout": int64(cfg.ResponseHeaderTimeout), "IdleConnTimeout": int64(cfg.IdleConnTimeout),
-		"HealthTimeout": int64(cfg.HealthTimeout),
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"MaxBodyBytes", cfg.MaxBodyBytes}, {"MaxResponseHeaderBytes", cfg.MaxResponseHeaderBytes},
+		{"MaxResponseBytes", cfg.MaxResponseBytes}, {"DialTimeout", int64(cfg.DialTimeout)},
+		{"TLSHandshakeTimeout", int64(cfg.TLSHandshakeTimeout)}, {"ResponseHeaderTimeout", int64(cfg.ResponseHeaderTimeout)},
+		{"IdleConnTimeout", int64(cfg.IdleConnTimeout)}, {"HealthTimeout", int64(cfg.HealthTimeout)},
 	} {
-		if v < 0 {
-			add("%s must not be negative", name)
+		if f.v < 0 {
+			add("%s must not be negative", f.name)
 		}
 	}
 	return errors.Join(errs...)

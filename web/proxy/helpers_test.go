@@ -136,6 +136,7 @@ func newEnv(t *testing.T, nNodes int, mut func(*proxy.Config)) *env {
 		t.Fatal(err)
 	}
 	e.front = httptest.NewUnstartedServer(e.proxy.Handler())
+	e.front.Config.DisableGeneralOptionsHandler = true // as cmd/fedgate-proxy sets it
 	e.front.TLS = &tls.Config{Certificates: []tls.Certificate{e.pki.Leaf(t, clock.Now(), federationName, "127.0.0.1")}, MinVersion: tls.VersionTLS12}
 	e.front.StartTLS()
 	t.Cleanup(e.front.Close)
@@ -172,6 +173,9 @@ func (e *env) startNode(t *testing.T, name string) *node {
 	n.srv.TLS = e.auth.Verifier().ServerTLSConfig(&tls.Config{
 		Certificates: []tls.Certificate{e.pki.Leaf(t, e.clock.Now(), "127.0.0.1", "fs.corp.contoso.com")},
 		MinVersion:   tls.VersionTLS12,
+		// Client certificates are checked against the test clock, so
+		// renewal tests can move it forward.
+		Time: e.clock.Now,
 	})
 	n.srv.StartTLS()
 	t.Cleanup(n.srv.Close)

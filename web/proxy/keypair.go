@@ -92,6 +92,11 @@ func (k *KeyPair) reloadLocked() error {
 		// tls errors never include key material.
 		return fmt.Errorf("proxy: %s / %s: %w", k.certFile, k.keyFile, err)
 	}
+	if cert.Leaf == nil { // X509KeyPair fills it unless GODEBUG x509keypairleaf=0
+		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return fmt.Errorf("proxy: %s: %w", k.certFile, err)
+		}
+	}
 	prev := k.cur.Swap(&loadedPair{cert: &cert, certMod: cs, keyMod: ks})
 	if prev != nil && prev.cert.Leaf != nil && !prev.cert.Leaf.Equal(cert.Leaf) {
 		k.log.Info("certificate reloaded", slog.String("file", k.certFile),

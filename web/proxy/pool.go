@@ -131,8 +131,8 @@ func (f failover) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // guardedBody lets the failover transport retry a request whose body was
 // never read: it records reads and ignores Close (the transport closes
-// the body of a failed attempt; the server closes the real one when the
-// handler returns).
+// the body of a failed attempt; ReverseProxy and the server close the
+// real one when the handler returns).
 type guardedBody struct {
 	rc   io.ReadCloser
 	mu   sync.Mutex

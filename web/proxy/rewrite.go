@@ -22,10 +22,16 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out.URL.Host = backendPlaceholder
 	out.URL.Path = pr.In.URL.Path // checked by canonicalPath
 	out.URL.RawPath = ""
-	out.URL.RawQuery = pr.In.URL.RawQuery
+	// RawQuery stays as ReverseProxy left it: unparsable parameters
+	// already removed (golang/go#54663), so fedgate and this proxy agree on
+	// what the query says.
 	out.URL.User = nil
 	out.Host = p.cfg.FederationName
 
+	// fedgate speaks plain request/response HTTP; no protocol upgrade
+	// (WebSocket, h2c) is ever relayed.
+	out.Header.Del("Upgrade")
+	out.Header.Del("Connection")
 	proxytrust.StripForwarding(out.Header)
 	pr.SetXForwarded()
 	out.Header.Set("X-Forwarded-Host", p.cfg.FederationName)
