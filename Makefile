@@ -4,7 +4,7 @@ NPM     ?= npm
 PKGS    ?= ./...
 BENCHTIME ?= 2s
 
-.PHONY: all build test vet e2e-deps fuzz bench test-all clean
+.PHONY: all build test vet e2e-deps fuzz bench test-ad test-all clean
 
 all: build
 
@@ -40,6 +40,15 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./idp/token/ ./idp/wsfed/ ./ldapauth/
 	$(GO) run ./internal/benchreport -benchtime $(BENCHTIME)
+	$(GO) run ./ldapauth/internal/bindratio -benchtime $(BENCHTIME)
+
+# The ldapauth suite against a throwaway Samba AD DC on loopback (root; installs
+# samba with apt-get when missing). The same lab script is in deploy/.
+ADDIR ?= /tmp/fedgate-ad
+test-ad:
+	ADDIR=$(ADDIR) bash deploy/samba-ad-lab.sh start
+	FEDGATE_AD_ENV=$(ADDIR)/env FEDGATE_AD_REQUIRED=1 $(GO) test -count=1 -run Samba -v ./ldapauth/...; \
+	  rc=$$?; ADDIR=$(ADDIR) bash deploy/samba-ad-lab.sh stop; exit $$rc
 
 # Everything CI runs (needs root for apt-get): see .ci/run.
 test-all:

@@ -24,6 +24,9 @@
 #
 # Password policy: lockout after 5 bad passwords, until an administrator
 # unlocks the account (duration 0), so the suite can show AD's own lockout.
+# The database uses the LMDB backend, which (like AD's ESE) lets searches
+# run while a bind writes logon statistics; the default TDB backend
+# serialises them, which would understate what the DC can do.
 #
 #   account      password              state
 #   -----------  --------------------  ---------------------------------------------
@@ -136,7 +139,7 @@ provision() {
     --option="winbindd socket directory=$ADDIR/run/winbindd" \
     --option="lock directory=$ADDIR/run/lock" --option="state directory=$ADDIR/state" \
     --option="cache directory=$ADDIR/cache" \
-    --option="log file=$ADDIR/log/log.%m" \
+    --option="log file=$ADDIR/log/samba.log" \
     --option="tls enabled=yes" --option="tls keyfile=$ADDIR/pki/dc.key" \
     --option="tls certfile=$ADDIR/pki/dc.pem" --option="tls cafile=$ADDIR/pki/ca.pem" \
     --option="prefork children=2" >"$ADDIR/log/provision.log" 2>&1 ||
@@ -274,15 +277,24 @@ start() {
   say "env: $ADDIR/env"
 }
 
+# descendants PID prints the PIDs of every process below PID.
+descendants() {
+  local child
+  for child in $(pgrep -P "$1" || true); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
 stop() {
   local pid kids i
   if ! pid=$(running_pid); then
     say "not running"
     return 0
   fi
-  # Samba's master forks workers; note their PIDs, then stop the master and
-  # make sure none outlives it.
-  kids=$(pgrep -P "$pid" || true)
+  # Samba's root process forks a tree of workers; note their PIDs, then
+  # stop the root and make sure none outlives it.
+  kids=$(descendants "$pid")
   kill "$pid"
   for i in $(seq 1 40); do
     kill -0 "$pid" 2>/dev/null || break

@@ -12,8 +12,9 @@ import (
 // returns the user on success. username may be a UPN (alice@contoso.com),
 // a down-level name (CORP\alice) or a bare sAMAccountName (alice).
 //
-// On success the User carries its groups (Config.GroupLookup), read only
-// after the bind succeeded. Every failure is an *Error. Empty passwords
+// On success the User carries its groups (Config.GroupLookup), read
+// alongside the bind and returned only when the bind succeeded. Every
+// failure is an *Error. Empty passwords
 // (including passwords made only of NUL bytes) are refused before any
 // network I/O with ReasonEmptyPassword, because AD accepts an empty simple
 // bind as an anonymous bind. Credential failures wrap
@@ -30,17 +31,25 @@ func (c *Client) Authenticate(ctx context.Context, username, password string) (*
 		return nil, c.fail(ctx, username, ferr)
 	}
 
+	// The group lookup needs only the DN, so it runs on the search pool
+	// while the bind runs on the bind pool: a sign-in then takes about
+	// search + bind, where the bind dominates. After a failed bind its
+	// result is discarded (it is awaited, not cancelled, so the pooled
+	// search connection survives).
+	groups := make(chan *Error, 1)
+	go func() { groups <- c.loadGroups(ctx, u) }()
 	dcURL, err := c.withConn(ctx, c.bind, func(conn *ldap.Conn) error {
 		return conn.Bind(u.DN, password)
 	})
+	gerr := <-groups
 	if err != nil {
 		e := bindError(dcURL, err)
 		e.UserDN = u.DN
 		return nil, c.fail(ctx, username, e)
 	}
-	if e := c.loadGroups(ctx, u); e != nil {
-		e.UserDN = u.DN
-		return nil, c.fail(ctx, username, e)
+	if gerr != nil {
+		gerr.UserDN = u.DN
+		return nil, c.fail(ctx, username, gerr)
 	}
 	c.log.DebugContext(ctx, "ldapauth: authenticated", "user", username, "dn", u.DN, "dc", dcURL)
 	return u, nil
@@ -57,6 +66,20 @@ func (c *Client) Lookup(ctx context.Context, username string) (*User, error) {
 	if err != nil {
 		return nil, c.fail(ctx, username, err)
 	}
+	return u, nil
+}
+
+// Resolve finds the account username names with the service-account
+// search alone: one operation, no groups (User.Groups is nil whatever
+// GroupLookup says), no bind. It is the cheap way to key per-account state
+// such as lockout counters by ObjectGUID before a password is checked. It
+// fails like Lookup.
+func (c *Client) Resolve(ctx context.Context, username string) (*User, error) {
+	u, err := c.find(ctx, username)
+	if err != nil {
+		return nil, c.fail(ctx, username, err)
+	}
+	u.Groups = nil
 	return u, nil
 }
 

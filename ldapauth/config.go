@@ -71,9 +71,9 @@ const (
 type Config struct {
 	// URLs lists the domain controllers in order of preference:
 	// "ldaps://dc1:636", or "ldap://dc1:389" together with StartTLS. A DC
-	// is skipped for RetryInterval after a dial or TLS failure (never
-	// after a bind result), and connections move back to an earlier DC
-	// once it answers again. Required.
+	// that fails to dial or complete TLS (never a bind result) is tried
+	// only after the others until a background probe reaches it again;
+	// connections then move back to it. Required.
 	URLs []string
 	// StartTLS upgrades ldap:// URLs with the StartTLS extended operation
 	// before any other operation. Without it ldap:// URLs are refused
@@ -139,9 +139,9 @@ type Config struct {
 	// PoolSize connections are busy; the request's context may end it
 	// sooner. Expiry is ReasonUnavailable. Default: 5s.
 	AcquireTimeout time.Duration
-	// RetryInterval is how long a DC that failed to dial or handshake is
-	// skipped, and how often a background probe checks whether an earlier
-	// DC is back. Default: 30s.
+	// RetryInterval is how long after a DC failed to dial or handshake a
+	// background probe tries it again (and again after each failed
+	// probe), while connections to later DCs are in use. Default: 30s.
 	RetryInterval time.Duration
 	// PoolSize is the number of connections per pool (search and bind).
 	// Default: 4; maximum MaxPoolSize.

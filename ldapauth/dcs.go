@@ -21,7 +21,7 @@ type dc struct {
 // dcState is the failover state of one DC, guarded by Client.dcMu.
 type dcState struct {
 	down      bool      // the last dial or TLS handshake failed
-	downUntil time.Time // skip until then; a probe may try after it
+	downUntil time.Time // no probe before then
 	probing   bool      // a background probe is running
 }
 
@@ -48,16 +48,17 @@ func newDCs(cfg Config) ([]dc, error) {
 }
 
 // dialOrder lists the DC indexes below before to try, in configured order:
-// first those not backed off, then (unless upOnly) the backed-off ones as
-// a last resort, so a recovered DC is found even when every DC had failed.
+// first those not marked down, then (unless upOnly) the down ones as a
+// last resort, so a recovered DC is found even when every DC had failed.
+// A down DC comes back into the first group only when a background probe
+// or a last-resort dial reaches it; no user request waits on a DC that
+// is merely out of its back-off.
 func (c *Client) dialOrder(before int, upOnly bool) []int {
 	c.dcMu.Lock()
 	defer c.dcMu.Unlock()
-	now := c.cfg.Now()
 	var up, down []int
 	for i := 0; i < before && i < len(c.dcs); i++ {
-		s := c.dcState[i]
-		if s.down && now.Before(s.downUntil) {
+		if c.dcState[i].down {
 			down = append(down, i)
 		} else {
 			up = append(up, i)
@@ -69,7 +70,8 @@ func (c *Client) dialOrder(before int, upOnly bool) []int {
 	return append(up, down...)
 }
 
-// markDown backs DC i off for RetryInterval after a dial or TLS failure.
+// markDown marks DC i down after a dial or TLS failure; a background probe
+// may try it again after RetryInterval.
 func (c *Client) markDown(ctx context.Context, i int, cause error) {
 	c.dcMu.Lock()
 	s := &c.dcState[i]

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-func TestDialOrder_SkipsBackedOffDCsUntilRetryInterval(t *testing.T) {
+func TestDialOrder_TriesDownDCsLastUntilTheyAnswer(t *testing.T) {
 	clock := newFakeClock()
 	cfg := validConfig()
 	cfg.URLs = []string{"ldaps://dc1", "ldaps://dc2", "ldaps://dc3"}
@@ -28,17 +28,16 @@ func TestDialOrder_SkipsBackedOffDCsUntilRetryInterval(t *testing.T) {
 	}
 	check("healthy", 3, false, []int{0, 1, 2})
 	c.markDown(ctx, 0, errors.New("refused"))
-	check("dc1 backed off: tried last", 3, false, []int{1, 2, 0})
-	check("dc1 backed off: not a failback target", 1, true, nil)
-	clock.advance(time.Minute - time.Second)
-	check("still backed off", 3, false, []int{1, 2, 0})
-	clock.advance(time.Second)
-	check("back-off over", 3, false, []int{0, 1, 2})
-	c.markDown(ctx, 0, errors.New("refused"))
+	check("dc1 down: tried last", 3, false, []int{1, 2, 0})
+	check("dc1 down: not a failback target", 1, true, nil)
+	clock.advance(time.Hour)
+	check("back-off over, not yet probed: still last", 3, false, []int{1, 2, 0})
+	check("back-off over, not yet probed: still no failback target", 1, true, nil)
 	c.markDown(ctx, 1, errors.New("refused"))
 	check("two down", 3, false, []int{2, 0, 1})
 	c.markUp(ctx, 0)
-	check("dc1 up again", 3, false, []int{0, 2, 1})
+	check("dc1 answered again", 3, false, []int{0, 2, 1})
+	check("dc1 is a failback target", 2, true, []int{0})
 	if !c.failbackReady(2) {
 		t.Error("failbackReady(2) = false with dc1 up")
 	}

@@ -46,7 +46,7 @@ func (c *Client) loadGroups(ctx context.Context, u *User) *Error {
 }
 
 func tooManyGroups(limit int) *Error {
-	return &Error{Reason: ReasonUnknown, Err: fmt.Errorf("ldapauth: the user is in more than %d groups (MaxGroups)", limit)}
+	return &Error{Reason: ReasonUnknown, Err: fmt.Errorf("the user is in more than %d groups (MaxGroups)", limit)}
 }
 
 // searchAll runs req on the search pool.
@@ -100,7 +100,7 @@ func (c *Client) tokenGroups(ctx context.Context, userDN string) ([]string, *Err
 	}
 	for i, sid := range raw {
 		if _, err := parseSID(sid); err != nil {
-			return nil, &Error{Reason: ReasonUnknown, DC: dcURL, Err: fmt.Errorf("ldapauth: entry %q: tokenGroups value %d: %w", userDN, i, err)}
+			return nil, &Error{Reason: ReasonUnknown, DC: dcURL, Err: fmt.Errorf("entry %q: tokenGroups value %d: %w", userDN, i, err)}
 		}
 	}
 

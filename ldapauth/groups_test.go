@@ -68,18 +68,15 @@ func TestGroups_NestedMembershipPerLookupMode(t *testing.T) {
 	}
 }
 
-func TestGroups_ReadOnlyAfterASuccessfulBind(t *testing.T) {
+func TestGroups_NotReturnedAfterAFailedBind(t *testing.T) {
 	d := nestedDirectory(t, nil)
-	c := newClient(t, d, nil)
-	if _, err := c.Lookup(t.Context(), "bob"); err != nil { // warm the pools
-		t.Fatalf("Lookup: %v", err)
+	c := newClient(t, d, func(cfg *ldapauth.Config) { cfg.MaxGroups = 1 })
+	// Too many groups and a wrong password: the bind result wins.
+	u, err := c.Authenticate(t.Context(), "alice", "wrong")
+	if u != nil {
+		t.Fatalf("got user %+v", u)
 	}
-	searches := d.Searches()
-	_, err := c.Authenticate(t.Context(), "alice", "wrong")
 	asError(t, err, ldapauth.ReasonBadPassword)
-	if got := d.Searches() - searches; got != 1 {
-		t.Errorf("%d searches for a failed sign-in, want only the user search", got)
-	}
 }
 
 func TestGroups_MoreThanMaxGroupsFailsClosed(t *testing.T) {
@@ -209,4 +206,25 @@ func TestGroups_SIDTranslationsAreCachedForFiveMinutes(t *testing.T) {
 	if got := searches(); got != 3+2 { // resolve again, plus two idle checks
 		t.Errorf("after 5 minutes: %d searches, want 5", got)
 	}
+}
+
+func TestResolve_IsOneSearchWithoutGroups(t *testing.T) {
+	d := nestedDirectory(t, nil)
+	c := newClient(t, d, nil)
+	if _, err := c.Resolve(t.Context(), "bob"); err != nil { // warm the search pool
+		t.Fatalf("Resolve: %v", err)
+	}
+	searches, binds := d.Searches(), d.Binds()
+	u, err := c.Resolve(t.Context(), "  ALICE@contoso.com ")
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	if u.DN != aliceDN || u.ImmutableID != "RW+aKiwLHUqeP11se4qfAQ==" || u.Groups != nil {
+		t.Errorf("Resolve = %+v", u)
+	}
+	if d.Searches()-searches != 1 || d.Binds() != binds {
+		t.Errorf("Resolve issued %d searches and %d binds, want 1 and 0", d.Searches()-searches, d.Binds()-binds)
+	}
+	_, err = c.Resolve(t.Context(), "nobody")
+	asError(t, err, ldapauth.ReasonNoSuchUser)
 }

@@ -2,6 +2,7 @@ package ldapauth
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -24,12 +25,14 @@ func extendedResponse(id int64, app ber.Tag, code int64, diag string) []byte {
 
 func TestReadStartTLSResponse(t *testing.T) {
 	ok := extendedResponse(1, ldap.ApplicationExtendedResponse, 0, "")
+	samba, _ := hex.DecodeString("3024020101781f0a0100040004008a16312e332e362e312e342e312e313436362e3230303337")
 	tests := []struct {
 		name    string
 		in      []byte
 		wantErr string
 	}{
 		{"success", ok, ""},
+		{"success as captured from Samba 4.17", samba, ""},
 		{"success followed by TLS bytes", append(ok, 0x16, 0x03, 0x01), ""},
 		{"refused by the DC", extendedResponse(1, ldap.ApplicationExtendedResponse, ldap.LDAPResultOperationsError,
 			"00000000: LdapErr: DSID-0C091189, comment: TLS or SSL already in effect"), "refused"},

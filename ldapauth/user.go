@@ -2,6 +2,7 @@ package ldapauth
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -61,11 +62,11 @@ const guidLen = 16
 // token with the wrong anchor could sign the user in as someone else.
 func userFromEntry(e *ldap.Entry, source string) (*User, error) {
 	if e.DN == "" {
-		return nil, fmt.Errorf("ldapauth: search returned an entry without a DN")
+		return nil, errors.New("search returned an entry without a DN")
 	}
 	guid := e.GetEqualFoldRawAttributeValue("objectGUID")
 	if len(guid) != guidLen {
-		return nil, fmt.Errorf("ldapauth: entry %q: objectGUID has %d bytes, want %d", e.DN, len(guid), guidLen)
+		return nil, fmt.Errorf("entry %q: objectGUID has %d bytes, want %d", e.DN, len(guid), guidLen)
 	}
 	u := &User{
 		DN:             e.DN,
@@ -80,7 +81,7 @@ func userFromEntry(e *ldap.Entry, source string) (*User, error) {
 	if source == ImmutableIDConsistencyGUID {
 		if cg := e.GetEqualFoldRawAttributeValue(ImmutableIDConsistencyGUID); len(cg) > 0 {
 			if len(cg) != guidLen {
-				return nil, fmt.Errorf("ldapauth: entry %q: %s has %d bytes, want %d", e.DN, ImmutableIDConsistencyGUID, len(cg), guidLen)
+				return nil, fmt.Errorf("entry %q: %s has %d bytes, want %d", e.DN, ImmutableIDConsistencyGUID, len(cg), guidLen)
 			}
 			u.ConsistencyGUID = append([]byte(nil), cg...)
 			u.ImmutableID = base64.StdEncoding.EncodeToString(cg)
@@ -89,7 +90,7 @@ func userFromEntry(e *ldap.Entry, source string) (*User, error) {
 	if uac := e.GetEqualFoldAttributeValue("userAccountControl"); uac != "" {
 		n, err := strconv.ParseInt(uac, 10, 64)
 		if err != nil || n < -1<<31 || n > 1<<32-1 {
-			return nil, fmt.Errorf("ldapauth: entry %q: userAccountControl %q is not a 32-bit integer", e.DN, uac)
+			return nil, fmt.Errorf("entry %q: userAccountControl %q is not a 32-bit integer", e.DN, uac)
 		}
 		// AD stores the flag word as a signed 32-bit INTEGER; keep its bits.
 		u.UserAccountControl = int(uint32(n))
