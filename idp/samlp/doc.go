@@ -1,0 +1,37 @@
+// Package samlp is fedgate's SAML 2.0 identity provider core: it reads
+// AuthnRequests and builds signed (optionally encrypted) Responses. It does
+// no HTTP I/O and keeps no state; the web layer owns routing, sessions and
+// single-use of request IDs.
+//
+// Flow on /adfs/ls/ (SP-initiated, saml-profiles §4.1):
+//
+//	GET  ?SAMLRequest=…[&RelayState][&SigAlg&Signature]  ─▶ IdP.ParseRedirect(rawQuery, lookup)
+//	POST SAMLRequest=…[&RelayState] (enveloped ds:Signature) ─▶ IdP.ParsePOST(form, lookup)
+//	        ─▶ *AuthnRequest (SP, ACS, ID, RelayState, ForceAuthn, IsPassive, NameIDPolicy)
+//	        ─▶ caller: store.UseOnce("saml-authn", ID, …); sign-in; MFA
+//	        ─▶ IdP.BuildResponse(ResponseInput) ─▶ Response.PostForm() ─▶ auto-POST to ACS
+//
+// Every inbound document passes idp/internal/xmlin (size and inflate
+// limits, DTD refusal, round-trip validation) before any parsing or
+// signature check. Redirect-binding signatures are verified over the raw
+// query octets (saml-bindings §3.4.4.1); POST-binding signatures with
+// goxmldsig against the SP's configured certificates only, and fields are
+// read from the verified element only. An unknown issuer, an ACS URL or
+// index that is not registered, a Destination other than our SSO URL or a
+// stale IssueInstant is an error: a response is never sent to an
+// unregistered URL.
+//
+// Responses follow the Entra ID SAML 2.0 IdP profile (o365-reference §3):
+// the assertion is always signed (RSA-SHA256 unless the SP is configured
+// for RSA-SHA1), the Response too when ServiceProvider.SignResponse is set,
+// with Destination, SubjectConfirmationData Recipient/InResponseTo/
+// NotOnOrAfter and an AudienceRestriction. When the SP has an encryption
+// certificate the signed assertion is encrypted (RSA-OAEP key transport,
+// AES-256-GCM by default).
+//
+// crewjam.go is the only file that touches github.com/crewjam/saml; it
+// uses crewjam's xmlenc for encryption (which draws randomness from the
+// package-level xmlenc.RandReader, crypto/rand, never overridden here) and
+// crewjam's metadata types for unmarshalling. No crewjam template, default
+// or clock global is used.
+package samlp

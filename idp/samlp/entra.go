@@ -1,0 +1,36 @@
+package samlp
+
+import "github.com/fedgate/fedgate/idp/token"
+
+// Entra ID (Office 365) SAML 2.0 federation constants (o365-reference §3).
+const (
+	EntraEntityID = "urn:federation:MicrosoftOnline"
+	EntraACS      = "https://login.microsoftonline.com/login.srf"
+)
+
+// EntraServiceProvider is the built-in Microsoft Entra ID SP: ACS
+// login.srf, persistent NameID, audience urn:federation:MicrosoftOnline,
+// Response and assertion both signed with RSA-SHA256. Entra signs requests
+// only when isSignedAuthenticationRequestRequired is set; then add its
+// certificate to SigningCerts and set RequireSignedRequests.
+func EntraServiceProvider() *ServiceProvider {
+	return &ServiceProvider{
+		EntityID:           EntraEntityID,
+		ACS:                []Endpoint{{Binding: BindingHTTPPost, Location: EntraACS, IsDefault: true}},
+		NameIDFormat:       NameIDFormatPersistent,
+		Audience:           EntraEntityID,
+		SignResponse:       true,
+		SignatureAlgorithm: token.RSASHA256,
+	}
+}
+
+// EntraProfile fills base (from AuthnRequest.Input) with the Entra claims:
+// NameID persistent = immutableID (o365.ImmutableID), IDPEmail = upn and
+// AuthnContextClassRef PasswordProtectedTransport.
+func EntraProfile(base ResponseInput, immutableID, upn string) ResponseInput {
+	base.NameID = immutableID
+	base.NameIDFormat = NameIDFormatPersistent
+	base.Attributes = []Attribute{{Name: "IDPEmail", Values: []string{upn}}}
+	base.AuthnContextClassRef = PasswordProtectedTransport
+	return base
+}
