@@ -36,9 +36,11 @@ fuzz:
 	done
 
 # Throughput: WS-Fed tokens/s next to raw RSA-2048 signatures/s in the same
-# run, and the directory bind path.
+# run, the directory bind path, and passive sign-in requests/s through
+# fedgate-proxy next to direct (same run).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./idp/token/ ./idp/wsfed/ ./ldapauth/
+	$(GO) test -run '^$$' -bench 'Passive(Direct|ViaProxy)$$' -benchmem -benchtime $(BENCHTIME) ./cmd/internal/demo/
 	$(GO) run ./internal/benchreport -benchtime $(BENCHTIME)
 	$(GO) run ./ldapauth/internal/bindratio -benchtime $(BENCHTIME)
 

@@ -75,7 +75,7 @@ func newActiveSTS(t *testing.T) *activeSTS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parties, err := rp.NewRegistry(rp.Office365(true))
+	parties, err := rp.NewRegistry(rp.Office365(rp.MFAAlways))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,26 @@
 //	GET  /adfs/services/trust/mex                    → WS-MetadataExchange
 //	GET  /adfs/probe                                 → 200 for load balancers
 //	GET  /adfs/portal/{css,js}/…                     → static assets
+//	POST /adfs/proxy/EstablishTrust                  → proxy enrollment (token + CSR; Config.ProxyTrust)
+//	POST /adfs/proxy/RenewTrust                      → proxy certificate renewal (mutual TLS)
+//
+// # Network location
+//
+// Before anything else runs, the proxytrust.Headers middleware decides
+// where each request came from. A connection that presented a valid,
+// unrevoked proxy-trust certificate is a fedgate-proxy: the request is
+// extranet and its client IP is X-MS-Forwarded-Client-IP. Any other
+// request is direct (intranet), its client IP is the connection's peer and
+// every forwarding header is deleted; a revoked or foreign proxy
+// certificate gets 403. Without Config.ProxyTrust every request is
+// treated as extranet, since nothing can vouch for "inside".
+//
+// That location drives the relying party's MFA policy (rp.MFAAlways,
+// MFAExtranetOnly, MFANever; wauth=…/multipleauthn always demands MFA),
+// the insidecorporatenetwork claim (= not extranet), and the client IP
+// that extranet lockout, audit and logs use. It is evaluated per request:
+// a single sign-on session made inside without MFA asks for the second
+// factor when reused from the extranet under extranet_only.
 //
 // The in-progress sign-in travels as sealed form state (package session)
 // bound to a CSRF cookie, so any node of a farm can continue it; the single

@@ -41,6 +41,9 @@ type flowState struct {
 	// Username pre-fills the form (from the username or login_hint
 	// parameters Entra passes along).
 	Username string `json:"u,omitempty"`
+	// MFARequested is set when the relying party asked for multi-factor
+	// authentication (wauth=…/multipleauthn), whatever the MFA policy.
+	MFARequested bool `json:"m,omitempty"`
 	// Set once the password step succeeded.
 	User       *sessionUser `json:"usr,omitempty"`
 	PasswordAt time.Time    `json:"pa,omitempty"`

@@ -84,13 +84,15 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req *wsfed.Reque
 	st := &flowState{
 		Created: s.now(), Step: stepPassword,
 		Realm: req.Realm, Reply: reply, Context: req.Context,
-		Username: usernameHint(r.URL.Query()),
+		Username:     usernameHint(r.URL.Query()),
+		MFARequested: req.AuthMethod == mfaAuthMethod,
 	}
 	if sess, ok := s.readSession(r); ok {
 		if s.reuseSession(sess, party, req) {
-			needMFA := party.RequireMFA && sess.MFAAt.IsZero() ||
-				req.AuthMethod == mfaAuthMethod && sess.MFAAt.IsZero()
-			if !needMFA {
+			// Decided for this request, not when the session was made: a
+			// session from inside without MFA is not enough from the
+			// extranet when the party's policy is extranet_only.
+			if !s.needMFA(r, st, party) || !sess.MFAAt.IsZero() {
 				return s.complete(w, r, st, party, sess.User, sess.AuthnAt, sess.MFAAt, sess)
 			}
 			// Password still good: ask only for the second factor.
@@ -107,6 +109,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req *wsfed.Reque
 
 // mfaAuthMethod is the wauth value Entra sends to ask for MFA.
 const mfaAuthMethod = "http://schemas.microsoft.com/claims/multipleauthn"
+
+// needMFA reports whether the sign-in of r needs the second factor: the
+// party's MFA policy for r's network location (extranet unless it came
+// directly with proxy trust on), or the relying party asked for MFA with
+// wauth (MS-WSFED §2.2.3; Entra sends multipleauthn for Conditional Access).
+func (s *Server) needMFA(r *http.Request, st *flowState, party *rp.Party) bool {
+	return party.MFA.Required(extranet(r)) || st.MFARequested
+}
 
 // reuseSession decides single sign-on: wfresh=0 or a party that demands
 // fresh authentication always re-prompts; wfresh=N allows a session whose

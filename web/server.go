@@ -19,6 +19,7 @@ import (
 	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/ldapauth"
 	"github.com/fedgate/fedgate/mfa"
+	"github.com/fedgate/fedgate/proxytrust"
 	"github.com/fedgate/fedgate/web/session"
 )
 
@@ -62,6 +63,16 @@ type LockoutPolicy interface {
 	Release(ctx context.Context, d lockout.Decision) error
 }
 
+// ProxyTrust is the proxy-trust authority (*proxytrust.Authority): the
+// verifier the Headers middleware consults on every request, and the
+// enrollment endpoints (/adfs/proxy/EstablishTrust, /adfs/proxy/RenewTrust)
+// it mounts. Those endpoints authenticate with a bearer token or the proxy
+// certificate and are not form posts, so they carry no CSRF token.
+type ProxyTrust interface {
+	Verifier() *proxytrust.Verifier
+	Mount(r chi.Router)
+}
+
 // AuditSink records sign-in attempts. Errors are logged, never shown.
 type AuditSink interface {
 	RecordAudit(ctx context.Context, e store.AuditEvent) error
@@ -93,6 +104,16 @@ type Config struct {
 	// Mounts add protocol endpoints that live in their own packages (WS-Trust
 	// usernamemixed and MEX) to the router, behind the same middleware.
 	Mounts []func(chi.Router)
+	// ProxyTrust turns on fedgate-proxy support. When set, a request whose
+	// connection presented a valid proxy-trust client certificate is
+	// extranet and its client IP is the forwarded one; every other request
+	// is intranet. The listener must use Verifier().ServerTLSConfig.
+	// Default nil: no proxy is trusted and, since intranet and extranet
+	// cannot be told apart, every request is treated as extranet (MFA
+	// policy extranet_only then applies to all, and tokens claim
+	// insidecorporatenetwork=false). Forwarding headers are deleted from
+	// every request that did not come through a trusted proxy, either way.
+	ProxyTrust ProxyTrust
 	// MaxBodyBytes limits request bodies. Default: 64 KiB.
 	MaxBodyBytes int64
 	Now          func() time.Time
@@ -112,6 +133,7 @@ type Server struct {
 	pages    *pages
 	metadata func() []byte
 	mounts   []func(chi.Router)
+	trust    ProxyTrust
 	brand    string
 	cookie   string
 	lifetime time.Duration
@@ -156,7 +178,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		parties: cfg.Parties, auth: cfg.Auth, mfa: cfg.MFA, tokens: cfg.Tokens, audit: cfg.Audit, lockout: cfg.Lockout,
-		sealer: sealer, pages: p, metadata: cfg.Metadata, mounts: cfg.Mounts,
+		sealer: sealer, pages: p, metadata: cfg.Metadata, mounts: cfg.Mounts, trust: cfg.ProxyTrust,
 		brand: cfg.Brand, cookie: cfg.CookieName, lifetime: cfg.SessionLifetime, flowTTL: cfg.FlowLifetime,
 		maxBody: cfg.MaxBodyBytes, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 	}
@@ -188,10 +210,15 @@ func New(cfg Config) (*Server, error) {
 // partners spell it in several cases.
 const metadataPath = "/federationmetadata/2007-06/federationmetadata.xml"
 
-// Handler returns the complete router.
+// Handler returns the complete handler: the proxy-trust client-address
+// middleware outermost, then the router with activity IDs, body limits,
+// access log and security headers.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.requestContext, securityHeaders)
+	if s.trust != nil {
+		s.trust.Mount(r)
+	}
 	r.Get("/adfs/ls/", s.wrap(s.passiveGet))
 	r.Post("/adfs/ls/", s.wrap(s.passivePost))
 	r.Get("/adfs/ls", func(w http.ResponseWriter, r *http.Request) {
@@ -215,7 +242,7 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowed(s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return &Error{Status: http.StatusMethodNotAllowed, Public: "This address does not accept that kind of request."}
 	}))
-	return r
+	return s.origin(r)
 }
 
 // Probe answers load-balancer health checks (AD FS /adfs/probe): 200

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -89,7 +90,7 @@ func newTestEnv(t *testing.T, mutate ...func(*web.Config)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.parties, err = rp.NewRegistry(rp.Office365(true, replyURL))
+	env.parties, err = rp.NewRegistry(rp.Office365(rp.MFAAlways, replyURL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,13 @@ func newTestEnv(t *testing.T, mutate ...func(*web.Config)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.srv = httptest.NewTLSServer(withTestClientIP(s.Handler()))
+	env.srv = httptest.NewUnstartedServer(withTestClientIP(s.Handler()))
+	if cfg.ProxyTrust != nil {
+		// As cmd/internal/app configures fedgate's listener; client
+		// certificates are checked against the test clock.
+		env.srv.TLS = cfg.ProxyTrust.Verifier().ServerTLSConfig(&tls.Config{Time: env.clock.Now, MinVersion: tls.VersionTLS12})
+	}
+	env.srv.StartTLS()
 	t.Cleanup(env.srv.Close)
 	return env
 }
@@ -132,7 +139,10 @@ func (e *testEnv) browser(t *testing.T) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := e.srv.Client()
+	// A copy: httptest.Server.Client returns one shared client, and each
+	// browser needs its own cookie jar.
+	c := new(http.Client)
+	*c = *e.srv.Client()
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c

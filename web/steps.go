@@ -17,6 +17,7 @@ import (
 	"github.com/fedgate/fedgate/idp/wsfed"
 	"github.com/fedgate/fedgate/ldapauth"
 	"github.com/fedgate/fedgate/mfa"
+	"github.com/fedgate/fedgate/proxytrust"
 )
 
 // maxCredentialBytes bounds user names and passwords before they reach the
@@ -80,7 +81,7 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, st *flowSt
 	st.Username = st.User.UPN
 	st.PasswordAt = s.now()
 	s.logAttempt(r, slog.LevelInfo, "password verified", slog.String("rp", party.Name))
-	if !party.RequireMFA {
+	if !s.needMFA(r, st, party) {
 		return s.complete(w, r, st, party, *st.User, st.PasswordAt, time.Time{}, nil)
 	}
 	return s.toMFA(w, r, st, party)
@@ -256,7 +257,11 @@ func (s *Server) mfaEnrollmentPage(st *flowState) (*enrollmentView, error) {
 // complete issues the token, refreshes the SSO session and renders the
 // auto-POST form to the registered reply URL.
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, user sessionUser, authnAt, mfaAt time.Time, prev *ssoSession) error {
-	claims := officeClaims(user, authnAt, !mfaAt.IsZero(), true)
+	// insidecorporatenetwork is true only for a direct request with proxy
+	// trust on (AD FS: "not through a proxy"); Entra may skip its own MFA
+	// for it, so it is never claimed on a guess.
+	inside := !extranet(r)
+	claims := officeClaims(user, authnAt, !mfaAt.IsZero(), inside)
 	assertion, err := s.tokens.SAML11(claims, st.Realm)
 	if err != nil {
 		return fmt.Errorf("web: issue token for %q: %w", party.Name, err)
@@ -282,7 +287,8 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState,
 	}
 	s.recordAudit(r, party, user.UPN, result, "")
 	s.logAttempt(r, slog.LevelInfo, "token issued", slog.String("rp", party.Name),
-		slog.String("assertion_id", assertion.ID), slog.Bool("mfa", !mfaAt.IsZero()), slog.Bool("sso", prev != nil))
+		slog.String("assertion_id", assertion.ID), slog.Bool("mfa", !mfaAt.IsZero()), slog.Bool("sso", prev != nil),
+		slog.Bool("extranet", !inside), slog.String("proxy", proxytrust.ProxyName(r.Context())))
 
 	fields := []formField{{"wa", string(wsfed.SignIn)}, {"wresult", string(rstr)}}
 	if st.Context != "" {

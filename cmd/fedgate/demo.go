@@ -18,6 +18,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	msListen := fs.String("msonline-listen", "127.0.0.1:8444", "simulated Microsoft Online HTTPS `address`")
 	data := fs.String("data", demo.DefaultDataDir(), "data `directory` for keys, generated config and database")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	mfaPolicy := fs.String("mfa", "always", "Office 365 MFA `policy`: always, extranet_only (only through fedgate-proxy) or never")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -26,7 +27,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fedgate demo:", err)
 		return 2
 	}
-	d, err := demo.Start(ctx, demo.Options{Listen: *listen, MSOnlineListen: *msListen, DataDir: *data, Logger: log})
+	d, err := demo.Start(ctx, demo.Options{Listen: *listen, MSOnlineListen: *msListen, DataDir: *data, Office365MFA: *mfaPolicy, Logger: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "fedgate demo:", err)
 		return 1

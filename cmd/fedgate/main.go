@@ -4,6 +4,8 @@
 //	fedgate demo                      everything on one machine, nothing installed
 //	fedgate serve --config FILE       the federation service
 //	fedgate check-config --config FILE
+//	fedgate audit --config FILE       sign-in audit trail
+//	fedgate proxy-trust …             enroll and revoke fedgate-proxy instances
 //	fedgate version
 package main
 

@@ -76,3 +76,23 @@ func TestCheckConfig_AcceptsTheDemoConfig(t *testing.T) {
 		t.Fatalf("error does not name the key: %s", errOut.String())
 	}
 }
+
+// TestCheckConfig_MissingProxyTrustCAFails: with proxy_trust set, the CA
+// is read at build time, so check-config catches a missing key.
+func TestCheckConfig_MissingProxyTrustCAFails(t *testing.T) {
+	d, err := demo.Start(t.Context(), demo.Options{Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := os.Remove(filepath.Join(d.DataDir, "proxy-trust-ca.key")); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), []string{"check-config", "--config", d.ConfigPath}, &out, &errOut); code != 2 {
+		t.Fatalf("exit %d with a missing proxy-trust CA key", code)
+	}
+	if !strings.Contains(errOut.String(), "proxy_trust.ca_cert_file / ca_key_file") || !strings.Contains(errOut.String(), "init-ca") {
+		t.Fatalf("error does not name the setting: %s", errOut.String())
+	}
+}

@@ -7,6 +7,10 @@
 // belongs to the relying party"). An unknown realm or an unregistered reply
 // URL is an error for the caller to render, never a redirect.
 //
+// Each party carries an MFAPolicy (always, extranet_only or never) that the
+// web layer applies together with the request's network location, which
+// only the proxy-trust layer establishes (package proxytrust).
+//
 // Office 365 (realm urn:federation:MicrosoftOnline) is built in; see
 // Office365.
 package rp

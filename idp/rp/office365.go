@@ -9,9 +9,10 @@ const (
 )
 
 // Office365 returns the built-in Microsoft Office 365 Identity Platform
-// trust. replyURLs overrides the default reply URL (the demo's simulated
-// Microsoft Online uses its own); none keeps Office365ReplyURL.
-func Office365(requireMFA bool, replyURLs ...string) Party {
+// trust with the MFA policy mfa. replyURLs overrides the default reply URL
+// (the demo's simulated Microsoft Online uses its own); none keeps
+// Office365ReplyURL.
+func Office365(mfa MFAPolicy, replyURLs ...string) Party {
 	if len(replyURLs) == 0 {
 		replyURLs = []string{Office365ReplyURL}
 	}
@@ -20,6 +21,6 @@ func Office365(requireMFA bool, replyURLs ...string) Party {
 		Protocol:    WSFed,
 		Identifiers: []string{Office365Realm, "https://login.microsoftonline.com/extSTS.srf"},
 		ReplyURLs:   append([]string(nil), replyURLs...),
-		RequireMFA:  requireMFA,
+		MFA:         mfa,
 	}
 }

@@ -37,9 +37,10 @@ type Party struct {
 	// The first one is used when the request names none. At least one is
 	// required; each must be https (http only for loopback hosts).
 	ReplyURLs []string
-	// RequireMFA makes the TOTP step mandatory before a token is issued.
-	// Default: false (the Office 365 trust sets it).
-	RequireMFA bool
+	// MFA says when the TOTP step is required before a token is issued:
+	// MFAAlways, MFAExtranetOnly or MFANever. Default (zero value):
+	// MFAAlways.
+	MFA MFAPolicy
 	// RequireFreshAuth makes every request re-prompt for the password
 	// instead of using the single sign-on session. Default: false.
 	RequireFreshAuth bool
@@ -57,6 +58,9 @@ func (p *Party) Validate() error {
 	case WSFed, SAML2:
 	default:
 		errs = append(errs, fmt.Errorf("protocol %q is not supported; use %q or %q", p.Protocol, WSFed, SAML2))
+	}
+	if _, err := ParseMFAPolicy(string(p.MFA)); err != nil {
+		errs = append(errs, fmt.Errorf("mfa: %w", err))
 	}
 	if len(p.Identifiers) == 0 {
 		errs = append(errs, errors.New("identifiers: at least one identifier is required"))
@@ -160,6 +164,9 @@ func NewRegistry(parties ...Party) (*Registry, error) {
 		p := parties[i]
 		if p.Protocol == "" {
 			p.Protocol = WSFed
+		}
+		if p.MFA == "" {
+			p.MFA = MFAAlways
 		}
 		if err := p.Validate(); err != nil {
 			errs = append(errs, err)

@@ -9,7 +9,7 @@ import (
 )
 
 func TestResolveReply(t *testing.T) {
-	reg, err := rp.NewRegistry(rp.Office365(true))
+	reg, err := rp.NewRegistry(rp.Office365(rp.MFAAlways))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestResolveReply(t *testing.T) {
 }
 
 func TestLookup_UnknownRealm(t *testing.T) {
-	reg, err := rp.NewRegistry(rp.Office365(true))
+	reg, err := rp.NewRegistry(rp.Office365(rp.MFAAlways))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,13 +81,13 @@ func TestNewRegistry_RejectsBadParties(t *testing.T) {
 		})
 	}
 	dup := rp.Party{Name: "dup", Identifiers: []string{rp.Office365Realm}, ReplyURLs: []string{"https://a.example/"}}
-	if _, err := rp.NewRegistry(rp.Office365(true), dup); err == nil {
+	if _, err := rp.NewRegistry(rp.Office365(rp.MFAAlways), dup); err == nil {
 		t.Fatal("duplicate identifier accepted")
 	}
 }
 
 func TestIsReplyURL(t *testing.T) {
-	reg, err := rp.NewRegistry(rp.Office365(false, "https://127.0.0.1:8444/login.srf"))
+	reg, err := rp.NewRegistry(rp.Office365(rp.MFANever, "https://127.0.0.1:8444/login.srf"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,5 +96,60 @@ func TestIsReplyURL(t *testing.T) {
 	}
 	if reg.IsReplyURL("") || reg.IsReplyURL("https://evil.example/") {
 		t.Error("unregistered URL recognised")
+	}
+}
+
+func TestMFAPolicy_Required(t *testing.T) {
+	tests := []struct {
+		policy           rp.MFAPolicy
+		inside, extranet bool
+	}{
+		{rp.MFAAlways, true, true},
+		{rp.MFAExtranetOnly, false, true},
+		{rp.MFANever, false, false},
+		{"", true, true},          // zero value fails closed
+		{"sometimes", true, true}, // unknown value fails closed
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.policy), func(t *testing.T) {
+			if got := tt.policy.Required(false); got != tt.inside {
+				t.Errorf("Required(inside) = %v, want %v", got, tt.inside)
+			}
+			if got := tt.policy.Required(true); got != tt.extranet {
+				t.Errorf("Required(extranet) = %v, want %v", got, tt.extranet)
+			}
+		})
+	}
+}
+
+func TestParseMFAPolicy(t *testing.T) {
+	for _, s := range []string{"always", "extranet_only", "never"} {
+		if p, err := rp.ParseMFAPolicy(s); err != nil || string(p) != s {
+			t.Errorf("ParseMFAPolicy(%q) = %q, %v", s, p, err)
+		}
+	}
+	for _, s := range []string{"", "Always", "true", "extranet"} {
+		if _, err := rp.ParseMFAPolicy(s); err == nil || !strings.Contains(err.Error(), "extranet_only") {
+			t.Errorf("ParseMFAPolicy(%q) err = %v, want the allowed values", s, err)
+		}
+	}
+}
+
+func TestNewRegistry_MFAPolicyDefaultsToAlwaysAndIsValidated(t *testing.T) {
+	party := rp.Party{Name: "app", Identifiers: []string{"urn:app"}, ReplyURLs: []string{"https://app.example/"}}
+	reg, err := rp.NewRegistry(party)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := reg.Lookup("urn:app")
+	if err != nil || p.MFA != rp.MFAAlways {
+		t.Fatalf("MFA = %q, %v; want always", p.MFA, err)
+	}
+	party.MFA = "sometimes"
+	if _, err := rp.NewRegistry(party); err == nil || !strings.Contains(err.Error(), "mfa") {
+		t.Fatalf("unknown MFA policy accepted: %v", err)
+	}
+	if o := rp.Office365(rp.MFAExtranetOnly); o.MFA != rp.MFAExtranetOnly {
+		t.Fatalf("Office365 MFA = %q", o.MFA)
 	}
 }

@@ -5,8 +5,9 @@
 // Store is composed of small role interfaces so that consumers depend only on
 // what they use: mfa.Store (owned by package mfa: TOTP enrollments, UseOnce
 // single-use records, failure counters), lockout.Store (owned by package
-// idp/lockout: extranet lockout state per account), Auditor (sign-in audit
-// events) and Collector (expiry). Every backend runs the same conformance suite,
+// idp/lockout: extranet lockout state per account), proxytrust.Store (owned
+// by package proxytrust: enrollment tokens, issued proxy certificates and
+// revocations), Auditor (sign-in audit events) and Collector (expiry). Every backend runs the same conformance suite,
 // idp/store/storetest, and several processes may share one database: that is
 // how a farm of fedgate nodes shares replay records and lockout counters.
 //

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/mfa"
+	"github.com/fedgate/fedgate/proxytrust"
 )
 
 // Sentinel errors. Compare with errors.Is.
@@ -60,11 +61,14 @@ type Auditor interface {
 
 // Collector removes expired state.
 type Collector interface {
-	// GC deletes UseOnce records whose expiry is at or before now and
-	// failure counters whose window ended at or before now. Deleting them
-	// changes no observable behaviour of the other methods. Audit events
-	// and lockout state are kept (lockout counters do not expire; rows
-	// exist only for real directory accounts).
+	// GC deletes UseOnce records whose expiry is at or before now,
+	// failure counters whose window ended at or before now and proxy-trust
+	// enrollments whose ExpiresAt is at or before now. Deleting them
+	// changes no observable behaviour of the other methods (an expired
+	// enrollment is refused by its ExpiresAt anyway). Audit events,
+	// lockout state, issued proxy certificates and revocations are kept
+	// (lockout counters do not expire; rows exist only for real directory
+	// accounts; the certificate history is a few rows per proxy per month).
 	GC(ctx context.Context, now time.Time) error
 }
 
@@ -74,6 +78,9 @@ type Collector interface {
 type Store interface {
 	mfa.Store
 	lockout.Store
+	// proxytrust.Store repeats mfa.Store's UseOnce with the same signature
+	// and contract: one method serves both.
+	proxytrust.Store
 	Auditor
 	Collector
 	// Close releases the database handle. The Store must not be used after.

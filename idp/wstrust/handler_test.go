@@ -446,7 +446,7 @@ func TestNew_RejectsIncompleteConfig(t *testing.T) {
 // validConfig is a minimal valid Config with fakes at the seams.
 func validConfig(t *testing.T, mutate func(*wstrust.Config)) wstrust.Config {
 	t.Helper()
-	parties, err := rp.NewRegistry(rp.Office365(true))
+	parties, err := rp.NewRegistry(rp.Office365(rp.MFAAlways))
 	if err != nil {
 		t.Fatal(err)
 	}

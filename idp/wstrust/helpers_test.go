@@ -161,7 +161,7 @@ func newTestEnv(t testing.TB, mutate ...func(*wstrust.Config)) *testEnv {
 		t.Fatal(err)
 	}
 	parties, err := rp.NewRegistry(
-		rp.Office365(true),
+		rp.Office365(rp.MFAAlways),
 		rp.Party{Name: "WS-Fed test app", Identifiers: []string{otherRealm}, ReplyURLs: []string{"https://app.example.test/"}},
 		rp.Party{Name: "SAML test SP", Protocol: rp.SAML2, Identifiers: []string{samlRealm}, ReplyURLs: []string{"https://saml-sp.example.test/acs"}},
 	)

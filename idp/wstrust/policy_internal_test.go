@@ -97,7 +97,7 @@ func TestParseLegacyPolicy(t *testing.T) {
 }
 
 func TestPolicyByIdentifier(t *testing.T) {
-	o365 := rp.Office365(true)
+	o365 := rp.Office365(rp.MFAAlways)
 	other := rp.Party{Name: "other", Identifiers: []string{"urn:other"}}
 	pick, err := PolicyByIdentifier(map[string]LegacyPolicy{"https://login.microsoftonline.com/extSTS.srf": AppPassword}, DenyEnrolled)
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/fedgate/fedgate/idp/wstrust"
 	"github.com/fedgate/fedgate/ldapauth"
 	"github.com/fedgate/fedgate/mfa"
+	"github.com/fedgate/fedgate/proxytrust"
 	"github.com/fedgate/fedgate/web"
 )
 
@@ -50,12 +51,17 @@ type App struct {
 	Directory *ldapauth.Client
 	MFA       *mfa.Service
 	Lockout   *lockout.Policy // nil when extranet_lockout.mode is off
-	Tokens    *token.Issuer
-	Web       *web.Server
-	Handler   http.Handler
-	TLS       *tls.Config
+	// ProxyTrust is the proxy-trust authority; nil when proxy_trust is off.
+	ProxyTrust *proxytrust.Authority
+	Tokens     *token.Issuer
+	Web        *web.Server
+	Handler    http.Handler
+	// TLS is the HTTPS listener's configuration. With proxy trust on it
+	// asks for (but does not require) a proxy-trust client certificate.
+	TLS *tls.Config
 
 	log     *slog.Logger
+	now     func() time.Time
 	closers []func() error
 }
 
@@ -75,7 +81,7 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, log: opts.Logger}
+	a := &App{Config: cfg, log: opts.Logger, now: opts.Now}
 	defer func() {
 		if err != nil {
 			_ = a.Close()
@@ -114,6 +120,12 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	if a.Lockout, err = newLockout(ctx, cfg.ExtranetLockout, a.Store, a.Directory, opts); err != nil {
 		return nil, err
 	}
+	if a.ProxyTrust, err = newProxyTrust(ctx, cfg, a.Store, opts); err != nil {
+		return nil, err
+	}
+	if a.ProxyTrust != nil {
+		a.TLS = a.ProxyTrust.Verifier().ServerTLSConfig(a.TLS)
+	}
 
 	alg := token.SignatureAlgorithm(cfg.TokenSigning.Algorithm)
 	a.Tokens, err = token.New(token.Config{
@@ -134,7 +146,11 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 
 	var parties []rp.Party
 	if o := cfg.RelyingParties.Office365; o.Enabled {
-		parties = append(parties, rp.Office365(o.RequireMFA, o.ReplyURLs...))
+		policy, err := rp.ParseMFAPolicy(o.MFA)
+		if err != nil {
+			return nil, fmt.Errorf("relying_parties.office365.mfa: %w", err)
+		}
+		parties = append(parties, rp.Office365(policy, o.ReplyURLs...))
 	}
 	if a.Parties, err = rp.NewRegistry(parties...); err != nil {
 		return nil, fmt.Errorf("relying_parties: %w", err)
@@ -153,9 +169,13 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	if err != nil {
 		return nil, err
 	}
+	var pt web.ProxyTrust // a nil *proxytrust.Authority must stay a nil interface
+	if a.ProxyTrust != nil {
+		pt = a.ProxyTrust
+	}
 	a.Web, err = web.New(web.Config{
 		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.Tokens, Audit: a.Store, Lockout: lp,
-		Mounts:     []func(chi.Router){ws.Mount},
+		Mounts: []func(chi.Router){ws.Mount}, ProxyTrust: pt,
 		SessionKey: sessionKey, SessionLifetime: cfg.Session.Lifetime.Std(), CookieName: cfg.Session.CookieName,
 		Brand: cfg.DisplayName(), Metadata: func() []byte { return meta },
 		MaxBodyBytes: cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,
@@ -258,7 +278,12 @@ func newWSTrust(cfg config.Config, a *App, public string, opts Options) (*wstrus
 	ws, err := wstrust.New(wstrust.Config{
 		Auth: a.Directory, Users: a.Directory, Tokens: a.Tokens, Parties: a.Parties, Replay: a.Store,
 		MFA: a.MFA, Audit: a.Store, Lockout: wlo,
-		Policy:     policy,
+		Policy: policy,
+		// The web handler's proxy-trust middleware runs before these
+		// endpoints and is the only source of network location and
+		// client IP (without proxy trust every request is extranet).
+		Inside:     func(r *http.Request) bool { return !proxytrust.Extranet(r.Context()) },
+		ClientIP:   func(r *http.Request) string { return proxytrust.ClientIP(r.Context()) },
 		ActivityID: web.ActivityID, PublicURL: public, MaxBodyBytes: cfg.Listen.MaxBodyBytes,
 		Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "wstrust"),
 	})
@@ -266,6 +291,34 @@ func newWSTrust(cfg config.Config, a *App, public string, opts Options) (*wstrus
 		return nil, fmt.Errorf("wstrust: %w", err)
 	}
 	return ws, nil
+}
+
+// newProxyTrust builds the proxy-trust authority on the shared store, or
+// returns nil when proxy_trust is off. It reads the CA files, so a missing
+// or mismatched CA fails check-config as it would fail serve.
+func newProxyTrust(ctx context.Context, cfg config.Config, st store.Store, opts Options) (*proxytrust.Authority, error) {
+	pc := cfg.ProxyTrust
+	if !pc.Enabled() {
+		opts.Logger.WarnContext(ctx, "proxy_trust is off: fedgate cannot tell intranet from extranet and treats every request as extranet "+
+			"(insidecorporatenetwork=false; mfa: extranet_only acts as always; legacy_clients: inside_only refuses enrolled users)")
+		return nil, nil
+	}
+	ca, err := proxytrust.LoadCA(pc.CACertFile, pc.CAKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("proxy_trust.ca_cert_file / ca_key_file: %w (create the CA once with `fedgate proxy-trust init-ca`)", err)
+	}
+	cacheTTL := pc.RevocationCacheTTL.Std()
+	if cacheTTL == 0 {
+		cacheTTL = -1 // 0 in the file means no cache; 0 in proxytrust.Config means the default
+	}
+	a, err := proxytrust.New(proxytrust.Config{
+		CA: ca, Store: st, CertLifetime: pc.CertLifetime.Std(), TokenLifetime: pc.TokenLifetime.Std(),
+		RevocationCacheTTL: cacheTTL, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "proxytrust"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("proxy_trust: %w", err)
+	}
+	return a, nil
 }
 
 // newLockout builds the extranet lockout policy, or nil when it is off.
@@ -350,6 +403,29 @@ func (a *App) Close() error {
 	return errors.Join(errs...)
 }
 
+// gcInterval is how often Serve deletes expired store records (replay
+// records, failure windows, proxy enrollment tokens). Every farm node runs
+// it; the deletes are idempotent.
+const gcInterval = 10 * time.Minute
+
+// collectGarbage runs Store.GC every gcInterval until ctx ends. A failure
+// is logged and retried at the next tick: expired records are refused by
+// their expiry anyway, they only take space.
+func (a *App) collectGarbage(ctx context.Context) {
+	t := time.NewTicker(gcInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Store.GC(ctx, a.now()); err != nil && ctx.Err() == nil {
+				a.log.ErrorContext(ctx, "store garbage collection failed", slog.Any("error", err))
+			}
+		}
+	}
+}
+
 // Listeners are the sockets Serve uses; tests pass their own.
 type Listeners struct {
 	HTTPS net.Listener // required
@@ -372,8 +448,8 @@ func (a *App) Listen() (Listeners, error) {
 	return l, nil
 }
 
-// Serve serves HTTPS (and the probe) until ctx ends, then shuts down
-// gracefully.
+// Serve serves HTTPS (and the probe) and runs the store's garbage
+// collection every gcInterval until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, l Listeners) error {
 	lc := a.Config.Listen
 	t := web.ServerTimeouts{
@@ -391,6 +467,13 @@ func (a *App) Serve(ctx context.Context, l Listeners) error {
 	}
 	errc := make(chan error, len(servers))
 	var wg sync.WaitGroup
+	gcCtx, stopGC := context.WithCancel(ctx)
+	defer stopGC()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.collectGarbage(gcCtx)
+	}()
 	for i := range servers {
 		wg.Add(1)
 		go func(s *http.Server, ln net.Listener) {
@@ -405,6 +488,7 @@ func (a *App) Serve(ctx context.Context, l Listeners) error {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
+	stopGC()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	for _, s := range servers {

@@ -30,6 +30,9 @@ type Config struct {
 	Store Store `yaml:"store"`
 	// RelyingParties configures the built-in relying-party trusts.
 	RelyingParties RelyingParties `yaml:"relying_parties"`
+	// ProxyTrust configures the proxy-trust CA that enrolls fedgate-proxy
+	// instances in the DMZ. Off by default.
+	ProxyTrust ProxyTrust `yaml:"proxy_trust"`
 	// Log configures the process log.
 	Log Log `yaml:"log"`
 }
@@ -294,10 +297,14 @@ type Office365 struct {
 	// [https://login.microsoftonline.com/login.srf]; https only; 1 to 16
 	// entries when enabled. A token is never sent anywhere else.
 	ReplyURLs []string `yaml:"reply_urls"`
-	// RequireMFA makes a TOTP code mandatory after the password and marks
-	// tokens as multi-factor. Default true. false issues tokens after the
-	// password alone, claiming single-factor authentication only.
-	RequireMFA bool `yaml:"require_mfa"`
+	// MFA says when a TOTP code is required after the password (and the
+	// token then claims multi-factor authentication): "always" (default),
+	// "extranet_only" (only for sign-ins through a trusted fedgate-proxy;
+	// needs proxy_trust, without which every request counts as extranet)
+	// or "never" (password alone; tokens claim single-factor
+	// authentication, so Entra may demand its own MFA). Replaces
+	// require_mfa (true = always, false = never).
+	MFA string `yaml:"mfa"`
 	// LegacyClients is what the WS-Trust usernamemixed endpoints (older
 	// Outlook, Exchange basic-auth proxying, the Remote Connectivity
 	// Analyzer) do for users enrolled in MFA, since those clients cannot
@@ -308,12 +315,61 @@ type Office365 struct {
 	LegacyClients string `yaml:"legacy_clients"`
 }
 
+// MFA policies accepted in Office365.MFA; the same strings as idp/rp's
+// MFAPolicy values.
+const (
+	MFAAlways       = "always"
+	MFAExtranetOnly = "extranet_only"
+	MFANever        = "never"
+)
+
 // Legacy-client policies accepted in Office365.LegacyClients.
 const (
 	LegacyDenyEnrolled = "deny_enrolled"
 	LegacyInsideOnly   = "inside_only"
 	LegacyAppPassword  = "app_password"
 )
+
+// ProxyTrust configures fedgate's side of the Web Application Proxy trust
+// (package proxytrust): a dedicated CA that issues each fedgate-proxy a
+// short-lived TLS client certificate after a one-time enrollment token
+// (`fedgate proxy-trust issue`). On a connection that presents a valid,
+// unrevoked certificate from this CA, fedgate believes the forwarded
+// client address (X-MS-Forwarded-Client-IP) and treats the request as
+// extranet; every other request is direct (intranet) and its forwarding
+// headers are deleted.
+//
+// Off when both files are empty (the default). Then fedgate cannot tell
+// extranet from intranet and treats every request as extranet: the
+// insidecorporatenetwork claim is false, relying_parties.office365.mfa
+// extranet_only behaves as always and legacy_clients inside_only refuses
+// enrolled users.
+type ProxyTrust struct {
+	// CACertFile is the PEM proxy-trust CA certificate. Default "" (off);
+	// set together with CACertFile. Create both once per farm with
+	// `fedgate proxy-trust init-ca` and copy them to every node. Must not
+	// be the TLS or token-signing certificate.
+	CACertFile string `yaml:"ca_cert_file"`
+	// CAKeyFile is the CA's PEM private key. Default "" (off). Whoever
+	// holds it can make certificates that assert any client address:
+	// keep it readable by fedgate only.
+	CAKeyFile string `yaml:"ca_key_file"`
+	// CertLifetime is the validity of issued proxy certificates; proxies
+	// renew after two thirds of it. Default 30d; 1h to 365d. Shorter
+	// limits the use of a stolen, unrevoked certificate.
+	CertLifetime Duration `yaml:"cert_lifetime"`
+	// TokenLifetime is how long an enrollment token stays usable.
+	// Default 1h; 1m to 7d.
+	TokenLifetime Duration `yaml:"token_lifetime"`
+	// RevocationCacheTTL is how long a node reuses a revocation lookup:
+	// the longest a revocation made on another node takes to apply here.
+	// Default 30s; 0 to 5m (0 looks every request up in the store).
+	RevocationCacheTTL Duration `yaml:"revocation_cache_ttl"`
+}
+
+// Enabled reports whether proxy trust is configured (either CA file set;
+// Validate requires both).
+func (p ProxyTrust) Enabled() bool { return p.CACertFile != "" || p.CAKeyFile != "" }
 
 // Log levels and formats accepted in Log.
 const (
@@ -387,9 +443,14 @@ func Default() Config {
 			Office365: Office365{
 				Enabled:       true,
 				ReplyURLs:     []string{Office365ReplyURL},
-				RequireMFA:    true,
+				MFA:           MFAAlways,
 				LegacyClients: LegacyDenyEnrolled,
 			},
+		},
+		ProxyTrust: ProxyTrust{
+			CertLifetime:       Duration(30 * day),
+			TokenLifetime:      Duration(time.Hour),
+			RevocationCacheTTL: Duration(30 * time.Second),
 		},
 		Log: Log{
 			Level:  LevelInfo,

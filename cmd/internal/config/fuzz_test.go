@@ -25,6 +25,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(aliasBomb()))
 	f.Add([]byte(strings.Replace(minimalYAML, "listen:\n", "listen:\n  <<: {read_timeout: 45s}\n", 1)))
 	f.Add([]byte(minimalYAML + "ldap: {}\n"))
+	f.Add([]byte(minimalYAML + "proxy_trust: {ca_cert_file: /a.crt, ca_key_file: /a.key, revocation_cache_ttl: 0}\nrelying_parties: {office365: {mfa: extranet_only}}\n"))
 	f.Add([]byte(minimalYAML + "---\n{}\n"))
 	f.Add([]byte("federation: {name: x}\nlisten: &l {address: ':1'}\nsession: *l\n"))
 	f.Add([]byte("a: &a [*a]\n"))

@@ -26,6 +26,8 @@ func removedKeyHint(path string) (string, bool) {
 		return "PFX files are imported with `fedgate keys import`; set token_signing.cert_file and key_file (PEM)", true
 	case "mfa.secret_key":
 		return "renamed to mfa.seal_key (or seal_key_file)", true
+	case "relying_parties.office365.require_mfa":
+		return "replaced by relying_parties.office365.mfa: always, extranet_only or never (require_mfa: true is mfa: always; false is mfa: never)", true
 	}
 	return "", false
 }

@@ -72,7 +72,7 @@ func TestParse_DecodeErrorsNameKeyPathAndLine(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: minimalYAML + "frobnicate: true\n",
-			want: []string{"frobnicate: unknown key (line 18); allowed keys here: directory, extranet_lockout, federation, listen, log, mfa, relying_parties, session, store, token_signing"},
+			want: []string{"frobnicate: unknown key (line 18); allowed keys here: directory, extranet_lockout, federation, listen, log, mfa, proxy_trust, relying_parties, session, store, token_signing"},
 		},
 		{
 			name: "removed ldap section",
@@ -103,11 +103,19 @@ func TestParse_DecodeErrorsNameKeyPathAndLine(t *testing.T) {
 			},
 		},
 		{
-			name: "int and bool",
-			yaml: minimalYAML + "relying_parties:\n  office365:\n    enabled: maybe\n    require_mfa: 2\nlog: {level: info}\n",
+			name: "bool and the removed require_mfa",
+			yaml: minimalYAML + "relying_parties:\n  office365:\n    enabled: maybe\n    require_mfa: true\nlog: {level: info}\n",
 			want: []string{
 				`relying_parties.office365.enabled: cannot use "maybe" (line 20); expected true or false`,
-				`relying_parties.office365.require_mfa: cannot use "2" (line 21); expected true or false`,
+				`relying_parties.office365.require_mfa: is no longer supported (line 21); replaced by relying_parties.office365.mfa: always, extranet_only or never (require_mfa: true is mfa: always; false is mfa: never)`,
+			},
+		},
+		{
+			name: "proxy_trust duration and file",
+			yaml: minimalYAML + "proxy_trust:\n  cert_lifetime: 30\n  ca_cert_file: [a]\n",
+			want: []string{
+				`proxy_trust.cert_lifetime: "30" has no unit (line 19); use a number with a unit, such as 90s, 5m, 8h or 1d`,
+				`proxy_trust.ca_cert_file: cannot use a list (line 20); expected a single string value`,
 			},
 		},
 		{

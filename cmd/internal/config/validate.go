@@ -36,6 +36,7 @@ func (c *Config) Validate() error {
 	c.validateSession(&p)
 	c.validateStore(&p)
 	c.validateRelyingParties(&p)
+	c.validateProxyTrust(&p)
 	c.validateLog(&p)
 	return p.err()
 }
@@ -286,6 +287,7 @@ func (c *Config) validateRelyingParties(p *problems) {
 	if !o.Enabled {
 		return
 	}
+	p.oneOf("relying_parties.office365.mfa", o.MFA, MFAAlways, MFAExtranetOnly, MFANever)
 	switch o.LegacyClients {
 	case LegacyDenyEnrolled, LegacyInsideOnly, LegacyAppPassword:
 	default:
@@ -313,6 +315,35 @@ func (c *Config) validateRelyingParties(p *problems) {
 				p.add(path, "repeats reply_urls["+strconv.Itoa(j)+"]", "list each URL once")
 			}
 			seen[raw] = i
+		}
+	}
+}
+
+func (c *Config) validateProxyTrust(p *problems) {
+	pt := c.ProxyTrust
+	// The ranges are proxytrust's MinCertLifetime … MaxCertLifetime,
+	// token lifetimes and MaxRevocationCacheTTL.
+	p.durationRange("proxy_trust.cert_lifetime", pt.CertLifetime, time.Hour, 365*day)
+	p.durationRange("proxy_trust.token_lifetime", pt.TokenLifetime, time.Minute, 7*day)
+	p.durationRange("proxy_trust.revocation_cache_ttl", pt.RevocationCacheTTL, 0, 5*time.Minute)
+	if !pt.Enabled() {
+		return
+	}
+	hint := "set both proxy_trust.ca_cert_file and ca_key_file (create them with `fedgate proxy-trust init-ca`), or neither to turn proxy trust off"
+	p.required("proxy_trust.ca_cert_file", pt.CACertFile, hint)
+	p.required("proxy_trust.ca_key_file", pt.CAKeyFile, hint)
+	if pt.CACertFile != "" && pt.CACertFile == pt.CAKeyFile {
+		p.add("proxy_trust.ca_key_file", "is the same file as proxy_trust.ca_cert_file", "keep the certificate and the private key in separate files")
+	}
+	for _, other := range []struct{ path, file string }{
+		{"listen.tls_cert_file", c.Listen.TLSCertFile}, {"listen.tls_key_file", c.Listen.TLSKeyFile},
+		{"token_signing.cert_file", c.TokenSigning.CertFile}, {"token_signing.key_file", c.TokenSigning.KeyFile},
+	} {
+		for _, own := range []struct{ path, file string }{{"proxy_trust.ca_cert_file", pt.CACertFile}, {"proxy_trust.ca_key_file", pt.CAKeyFile}} {
+			if own.file != "" && own.file == other.file {
+				p.add(own.path, "is the same file as "+other.path,
+					"use a dedicated proxy-trust CA: every certificate it signs may assert client addresses")
+			}
 		}
 	}
 }

@@ -153,6 +153,22 @@ func TestValidate_OneBadFieldReportsItsPath(t *testing.T) {
 		{"reply url duplicate", func(c *config.Config) {
 			c.RelyingParties.Office365.ReplyURLs = []string{config.Office365ReplyURL, config.Office365ReplyURL}
 		}, "relying_parties.office365.reply_urls[1]", "repeats reply_urls[0]"},
+		{"mfa policy unknown", func(c *config.Config) { c.RelyingParties.Office365.MFA = "sometimes" }, "relying_parties.office365.mfa", `"sometimes" is not supported; use always, extranet_only or never`},
+		{"mfa policy empty", func(c *config.Config) { c.RelyingParties.Office365.MFA = "" }, "relying_parties.office365.mfa", "is not supported"},
+		{"proxy trust key missing", func(c *config.Config) { c.ProxyTrust.CACertFile = "/etc/fedgate/proxy-trust-ca.crt" }, "proxy_trust.ca_key_file", "is required"},
+		{"proxy trust cert missing", func(c *config.Config) { c.ProxyTrust.CAKeyFile = "/etc/fedgate/proxy-trust-ca.key" }, "proxy_trust.ca_cert_file", "set both"},
+		{"proxy trust cert is key", func(c *config.Config) {
+			c.ProxyTrust.CACertFile, c.ProxyTrust.CAKeyFile = "/etc/fedgate/ca.pem", "/etc/fedgate/ca.pem"
+		}, "proxy_trust.ca_key_file", "separate files"},
+		{"proxy trust CA is the TLS certificate", func(c *config.Config) {
+			c.ProxyTrust.CACertFile, c.ProxyTrust.CAKeyFile = c.Listen.TLSCertFile, "/etc/fedgate/proxy-trust-ca.key"
+		}, "proxy_trust.ca_cert_file", "same file as listen.tls_cert_file; use a dedicated proxy-trust CA"},
+		{"proxy trust key is the signing key", func(c *config.Config) {
+			c.ProxyTrust.CACertFile, c.ProxyTrust.CAKeyFile = "/etc/fedgate/proxy-trust-ca.crt", c.TokenSigning.KeyFile
+		}, "proxy_trust.ca_key_file", "same file as token_signing.key_file"},
+		{"proxy trust cert lifetime short", func(c *config.Config) { c.ProxyTrust.CertLifetime = d("30m") }, "proxy_trust.cert_lifetime", "use a duration from 1h to 365d"},
+		{"proxy trust token lifetime long", func(c *config.Config) { c.ProxyTrust.TokenLifetime = d("8d") }, "proxy_trust.token_lifetime", "8d is out of range; use a duration from 1m to 7d"},
+		{"proxy trust cache ttl long", func(c *config.Config) { c.ProxyTrust.RevocationCacheTTL = d("6m") }, "proxy_trust.revocation_cache_ttl", "use a duration from 0s to 5m"},
 		{"log level", func(c *config.Config) { c.Log.Level = "trace" }, "log.level", `"trace" is not supported; use debug, info, warn or error`},
 		{"log format", func(c *config.Config) { c.Log.Format = "xml" }, "log.format", "use json or text"},
 	}
@@ -215,6 +231,15 @@ func TestValidate_AcceptedVariants(t *testing.T) {
 		{"lockout bounds", func(c *config.Config) {
 			c.ExtranetLockout.Threshold, c.ExtranetLockout.FamiliarThreshold = 1, 100
 			c.ExtranetLockout.ObservationWindow = config.Duration(7 * 24 * time.Hour)
+		}},
+		{"mfa extranet only", func(c *config.Config) { c.RelyingParties.Office365.MFA = config.MFAExtranetOnly }},
+		{"mfa never", func(c *config.Config) { c.RelyingParties.Office365.MFA = config.MFANever }},
+		{"proxy trust on", func(c *config.Config) {
+			c.ProxyTrust.CACertFile, c.ProxyTrust.CAKeyFile = "/etc/fedgate/proxy-trust-ca.crt", "/etc/fedgate/proxy-trust-ca.key"
+		}},
+		{"proxy trust bounds and no revocation cache", func(c *config.Config) {
+			c.ProxyTrust.CertLifetime, c.ProxyTrust.TokenLifetime = config.Duration(time.Hour), config.Duration(7*24*time.Hour)
+			c.ProxyTrust.RevocationCacheTTL = 0
 		}},
 		{"bounds", func(c *config.Config) {
 			c.TokenSigning.TokenLifetime = config.Duration(5 * time.Minute)

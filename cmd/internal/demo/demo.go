@@ -35,9 +35,13 @@ type Options struct {
 	// DataDir keeps keys, the generated config and the database. Default:
 	// DefaultDataDir().
 	DataDir string
-	Logger  *slog.Logger
-	Now     func() time.Time
-	Rand    io.Reader
+	// Office365MFA is the Office 365 trust's MFA policy: "always"
+	// (default), "extranet_only" (only through a trusted fedgate-proxy) or
+	// "never".
+	Office365MFA string
+	Logger       *slog.Logger
+	Now          func() time.Time
+	Rand         io.Reader
 }
 
 // FederatedDomain is the demo's federated domain; ManagedDomain is one
@@ -82,6 +86,9 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	}
 	if opts.DataDir == "" {
 		opts.DataDir = DefaultDataDir()
+	}
+	if opts.Office365MFA == "" {
+		opts.Office365MFA = config.MFAAlways
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -134,7 +141,7 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	}
 
 	d.ConfigPath = filepath.Join(opts.DataDir, fileConfig)
-	if err := os.WriteFile(d.ConfigPath, []byte(renderConfig(opts.DataDir, d, fedLn.Addr().String())), 0o600); err != nil {
+	if err := os.WriteFile(d.ConfigPath, []byte(renderConfig(opts.DataDir, d, fedLn.Addr().String(), opts.Office365MFA)), 0o600); err != nil {
 		return nil, fmt.Errorf("demo: write config: %w", err)
 	}
 	// The generated file goes through the same load path as `serve`.
@@ -169,12 +176,16 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		return nil, err
 	}
 	msServer := web.NewHTTPServer("", site, web.ServerTimeouts{}, opts.Logger)
-	msServer.TLSConfig = d.App.TLS
+	// The same certificate as fedgate, without fedgate's request for a
+	// proxy-trust client certificate.
+	msTLS := d.App.TLS.Clone()
+	msTLS.ClientAuth, msTLS.ClientCAs = tls.NoClientCert, nil
+	msServer.TLSConfig = msTLS
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		go func() { <-runCtx.Done(); _ = msServer.Close() }()
-		if err := msServer.Serve(tls.NewListener(msLn, d.App.TLS)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := msServer.Serve(tls.NewListener(msLn, msTLS)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.errc <- fmt.Errorf("simulated Microsoft Online: %w", err)
 		}
 	}()
@@ -282,7 +293,8 @@ func (d *Demo) Banner() string {
 		}
 		fmt.Fprintf(&b, "    %-20s %s%s\n", u.UPN, u.Password, note)
 	}
-	fmt.Fprintf(&b, "\n  Generated config: %s\n", d.ConfigPath)
+	fmt.Fprintf(&b, "\n  Publish it through fedgate-proxy: fedgate proxy-trust issue --config %s --name wap1.contoso.com\n", d.ConfigPath)
+	fmt.Fprintf(&b, "  Generated config: %s\n", d.ConfigPath)
 	fmt.Fprintf(&b, "  Data directory:   %s (keys kept across restarts)\n", d.DataDir)
 	fmt.Fprintf(&b, "  TLS is self-signed: trust %s or accept the browser warning.\n", filepath.Join(d.DataDir, fileCA))
 	return b.String()

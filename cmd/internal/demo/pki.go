@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/idp/token"
+	"github.com/fedgate/fedgate/proxytrust"
 )
 
 // files in the data directory.
@@ -35,6 +36,8 @@ const (
 	fileBindPass    = "directory-bind-password"
 	fileConfig      = "fedgate.yaml"
 	fileDB          = "fedgate.db"
+	fileProxyCACert = "proxy-trust-ca.crt"
+	fileProxyCAKey  = "proxy-trust-ca.key"
 )
 
 // ensureFile creates path with gen's output (mode 0600) unless it exists.
@@ -91,7 +94,24 @@ func ensureKeys(dir string, now time.Time, rnd io.Reader) error {
 			return err
 		}
 	}
-	return nil
+	return ensureProxyCA(dir, now, rnd)
+}
+
+// ensureProxyCA creates, once, the proxy-trust CA that enrolls
+// fedgate-proxy instances in front of the demo (what `fedgate proxy-trust
+// init-ca` does for a real farm).
+func ensureProxyCA(dir string, now time.Time, rnd io.Reader) error {
+	if _, err := os.Stat(filepath.Join(dir, fileProxyCAKey)); err == nil {
+		return nil
+	}
+	certPEM, keyPEM, err := proxytrust.GenerateCA("fedgate demo proxy trust CA", now, rnd)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, fileProxyCAKey), keyPEM, 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, fileProxyCACert), certPEM, 0o600)
 }
 
 func ensureTLS(dir string, now time.Time, rnd io.Reader) error {

@@ -22,6 +22,9 @@ func (s *Store) GC(ctx context.Context, now time.Time) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM failures WHERE window_end <= $1", ts(now)); err != nil {
 			return fmt.Errorf("failures: %w", err)
 		}
+		if _, err := tx.Exec(ctx, "DELETE FROM proxy_enrollments WHERE expires_at <= $1", ts(now)); err != nil {
+			return fmt.Errorf("proxy_enrollments: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

@@ -25,6 +25,9 @@ func (s *Store) GC(ctx context.Context, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM failures WHERE window_end <= ?", ts); err != nil {
 		return fmt.Errorf("sqlite: gc failures: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM proxy_enrollments WHERE expires_at <= ?", ts); err != nil {
+		return fmt.Errorf("sqlite: gc proxy_enrollments: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: gc: commit: %w", err)
 	}

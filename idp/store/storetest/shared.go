@@ -7,6 +7,7 @@ import (
 
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/store"
+	"github.com/fedgate/fedgate/proxytrust/proxytrusttest"
 )
 
 type sharedTest struct {
@@ -100,6 +101,28 @@ func sharedTests() []sharedTest {
 				if got := activities(listAudit(t, s, past(), 10)); !slices.Equal(got, []string{"from-a", "from-b"}) {
 					t.Errorf("%s.ListAudit = %v, want [from-a from-b]", name, got)
 				}
+			}
+		}},
+		{"ProxyTrustVisibleAcrossNodes", func(t *testing.T, a, b store.Store) {
+			createEnrollment(t, a, enrollment(tokenHashA, future()))
+			if _, ok := getEnrollment(t, b, tokenHashA); !ok {
+				t.Fatal("b does not see a's enrollment")
+			}
+			recordIssued(t, b, issued("0a", t0(), false))
+			revoke(t, b, "0a", t0())
+			if !isRevoked(t, a, "0a") || len(listIssued(t, a)) != 1 {
+				t.Fatal("a does not see b's issued certificate and revocation")
+			}
+		}},
+		{"ConcurrentEnrollmentWithOneTokenOnTwoNodesSucceedsOnce", func(t *testing.T, a, b store.Store) {
+			ca := proxytrusttest.NewCA(t, time.Now())
+			authA, authB := newAuthority(t, a, ca), newAuthority(t, b, ca)
+			tok, _, err := authA.IssueToken(t.Context(), wap1, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := concurrentEnrollments(t, 10, tok, authA, authB); got != 1 {
+				t.Fatalf("%d of 10 concurrent enrollments with one token on two nodes succeeded, want 1", got)
 			}
 		}},
 		{"GCOnOneNodeAppliesToAll", func(t *testing.T, a, b store.Store) {

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Failures", failureTests()},
 		{"Lockout", lockoutTests()},
 		{"Audit", auditTests()},
+		{"ProxyTrust", proxyTrustTests()},
 		{"GC", gcTests()},
 		{"MFAService", mfaTests()},
 	}
