@@ -100,9 +100,10 @@ func startNodeSP(t *testing.T, opts nodeSPOptions) *nodeSP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// t.Context is cancelled before Cleanup runs, which kills a process
-	// that did not exit at end of input.
-	ctx, cancel := context.WithTimeout(t.Context(), 3*nodeSPTimeout)
+	// Not t.Context: it is cancelled before Cleanup runs and would kill the
+	// process before it can exit 0 at end of input. The timeout kills a
+	// process that hangs.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*nodeSPTimeout)
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "saml-sp.js"), write("config.json", cfgJSON))
 	cmd.Dir = dir
@@ -128,6 +129,10 @@ func startNodeSP(t *testing.T, opts nodeSPOptions) *nodeSP {
 	}()
 	t.Cleanup(func() {
 		_ = sp.stdin.Close()
+		go func() { // keep stdout flowing so node can finish writing and exit
+			for range sp.lines {
+			}
+		}()
 		if err := cmd.Wait(); err != nil && ctx.Err() == nil {
 			t.Errorf("saml-sp.js: %v\n%s", err, sp.out.String())
 		}

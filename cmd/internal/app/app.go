@@ -243,11 +243,19 @@ func openDirectory(d config.Directory, log *slog.Logger) (*ldapauth.Client, erro
 			return nil, fmt.Errorf("directory.ca_file: %s holds no PEM certificate", d.CAFile)
 		}
 	}
+	filter := d.UserFilter
+	if d.AlternateLoginID != "" && filter == config.DefaultUserFilter {
+		filter = "" // ldapauth builds the default filter with the alternate attribute
+	}
 	c, err := ldapauth.New(ldapauth.Config{
 		URLs: d.URLs, StartTLS: d.StartTLS, RootCAs: roots, ServerName: d.ServerName,
-		BindDN: d.BindDN, BindPassword: d.BindPassword.Reveal(), BaseDN: d.BaseDN, UserFilter: d.UserFilter,
+		BindDN: d.BindDN, BindPassword: d.BindPassword.Reveal(), BaseDN: d.BaseDN, UserFilter: filter,
 		DialTimeout: d.DialTimeout.Std(), Timeout: d.Timeout.Std(), PoolSize: d.PoolSize,
-		Logger: log.With("component", "ldapauth"),
+		AcquireTimeout: d.AcquireTimeout.Std(), RetryInterval: d.RetryInterval.Std(),
+		AlternateLoginID: d.AlternateLoginID, ImmutableIDSource: d.ImmutableIDSource,
+		GroupLookup:           d.GroupLookup, // same spellings as ldapauth.GroupLookup* MaxGroups: d.MaxGroups,
+		InsecurePlaintextLDAP: d.InsecurePlaintextLDAP,
+		Logger:                log.With("component", "ldapauth"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
@@ -341,7 +349,8 @@ func newLockout(ctx context.Context, c config.ExtranetLockout, st store.Store, d
 // Lookuper finds a directory user without binding as them;
 // *ldapauth.Client satisfies it.
 type Lookuper interface {
-	Lookup(ctx context.Context, username string) (*ldapauth.User, error)
+	// Resolve finds the account with one search (no group lookup).
+	Resolve(ctx context.Context, username string) (*ldapauth.User, error)
 }
 
 // DirectoryResolver adapts a directory to lockout.Resolver: the typed name
@@ -353,7 +362,7 @@ type Lookuper interface {
 // an error, which the policy never counts as a bad password.
 func DirectoryResolver(l Lookuper) lockout.Resolver {
 	return lockout.ResolverFunc(func(ctx context.Context, username string) (string, bool, error) {
-		u, err := l.Lookup(ctx, username)
+		u, err := l.Resolve(ctx, username)
 		if err != nil {
 			var le *ldapauth.Error
 			if errors.As(err, &le) && (le.Reason == ldapauth.ReasonNoSuchUser || le.Reason == ldapauth.ReasonAmbiguousUser) {

@@ -164,7 +164,44 @@ type Directory struct {
 	// PoolSize is the number of pooled connections per pool. Default 4;
 	// 1 to 64.
 	PoolSize int `yaml:"pool_size"`
+	// AcquireTimeout bounds the wait for a free pooled connection when all
+	// are busy. Default 5s; 100ms to 1m.
+	AcquireTimeout Duration `yaml:"acquire_timeout"`
+	// RetryInterval is how long a domain controller that failed to answer
+	// is skipped before fedgate tries it again (and returns to it when it
+	// is first in urls). Default 30s; 1s to 1h.
+	RetryInterval Duration `yaml:"retry_interval"`
+	// AlternateLoginID names one more attribute users may sign in with,
+	// like AD FS's AlternateLoginID, e.g. "mail". Default "" (UPN and
+	// sAMAccountName only). Cannot be combined with a custom user_filter:
+	// add the attribute to the filter instead.
+	AlternateLoginID string `yaml:"alternate_login_id"`
+	// ImmutableIDSource is the attribute the ImmutableID (Entra's source
+	// anchor) is made from: "objectGUID" (default) or
+	// "mS-DS-ConsistencyGuid" (falls back to objectGUID when empty), as
+	// Azure AD Connect / Entra Connect is configured. A wrong choice signs
+	// users in as nobody (or as a different cloud user).
+	ImmutableIDSource string `yaml:"immutable_id_source"`
+	// GroupLookup is how nested group membership is read for claim rules:
+	// "token_groups" (default; the tokenGroups attribute), "in_chain"
+	// (LDAP_MATCHING_RULE_IN_CHAIN search) or "member_of" (direct
+	// memberOf only, no nesting).
+	GroupLookup string `yaml:"group_lookup"`
+	// MaxGroups caps the groups read for one user. Default 1024; 1 to 10000.
+	MaxGroups int `yaml:"max_groups"`
+	// InsecurePlaintextLDAP allows ldap:// URLs without StartTLS: passwords
+	// then cross the network in clear text. Default false. Only for labs.
+	InsecurePlaintextLDAP bool `yaml:"insecure_plaintext_ldap"`
 }
+
+// Directory.ImmutableIDSource and GroupLookup values.
+const (
+	ImmutableIDObjectGUID      = "objectGUID"
+	ImmutableIDConsistencyGUID = "mS-DS-ConsistencyGuid"
+	GroupLookupTokenGroups     = "token_groups"
+	GroupLookupInChain         = "in_chain"
+	GroupLookupMemberOf        = "member_of"
+)
 
 // MFA configures TOTP multi-factor authentication.
 type MFA struct {
@@ -416,10 +453,15 @@ func Default() Config {
 			TokenLifetime: Duration(time.Hour),
 		},
 		Directory: Directory{
-			UserFilter:  DefaultUserFilter,
-			DialTimeout: Duration(5 * time.Second),
-			Timeout:     Duration(10 * time.Second),
-			PoolSize:    4,
+			UserFilter:        DefaultUserFilter,
+			DialTimeout:       Duration(5 * time.Second),
+			Timeout:           Duration(10 * time.Second),
+			PoolSize:          4,
+			AcquireTimeout:    Duration(5 * time.Second),
+			RetryInterval:     Duration(30 * time.Second),
+			ImmutableIDSource: ImmutableIDObjectGUID,
+			GroupLookup:       GroupLookupTokenGroups,
+			MaxGroups:         1024,
 		},
 		MFA: MFA{
 			MaxFailures:     5,

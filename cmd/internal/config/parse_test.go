@@ -67,7 +67,7 @@ func TestParse_DecodeErrorsNameKeyPathAndLine(t *testing.T) {
 		{
 			name: "unknown key with suggestion",
 			yaml: strings.Replace(minimalYAML, "  bind_password:", "  bind_pasword:", 1),
-			want: []string{"directory.bind_pasword: unknown key (line 12); did you mean bind_password? allowed keys here: base_dn, bind_dn,"},
+			want: []string{"directory.bind_pasword: unknown key (line 12); did you mean bind_password? allowed keys here: acquire_timeout, alternate_login_id, base_dn, bind_dn,"},
 		},
 		{
 			name: "unknown top-level key",

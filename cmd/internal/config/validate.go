@@ -139,7 +139,7 @@ func (c *Config) validateDirectory(p *problems) {
 			if !ok {
 				continue
 			}
-			if u.Scheme == "ldap" && !d.StartTLS {
+			if u.Scheme == "ldap" && !d.StartTLS && !d.InsecurePlaintextLDAP {
 				p.add(path, "ldap:// without start_tls sends passwords in clear text", "use ldaps:// or set directory.start_tls: true")
 			}
 			key := strings.ToLower(raw)
@@ -160,6 +160,47 @@ func (c *Config) validateDirectory(p *problems) {
 	p.durationRange("directory.dial_timeout", d.DialTimeout, time.Second, time.Minute)
 	p.durationRange("directory.timeout", d.Timeout, time.Second, 5*time.Minute)
 	p.intRange("directory.pool_size", int64(d.PoolSize), 1, 64, " connections")
+	p.durationRange("directory.acquire_timeout", d.AcquireTimeout, 100*time.Millisecond, time.Minute)
+	p.durationRange("directory.retry_interval", d.RetryInterval, time.Second, time.Hour)
+	p.intRange("directory.max_groups", int64(d.MaxGroups), 1, 10000, " groups")
+	if d.AlternateLoginID != "" {
+		switch {
+		case !isAttributeName(d.AlternateLoginID):
+			p.add("directory.alternate_login_id", quote(d.AlternateLoginID)+" is not an attribute name", "use an LDAP attribute name such as mail")
+		case d.UserFilter != DefaultUserFilter:
+			p.add("directory.alternate_login_id", "cannot be combined with a custom user_filter",
+				"add ("+d.AlternateLoginID+"={username}) to directory.user_filter instead")
+		}
+	}
+	switch d.ImmutableIDSource {
+	case ImmutableIDObjectGUID, ImmutableIDConsistencyGUID:
+	default:
+		p.add("directory.immutable_id_source", quote(d.ImmutableIDSource)+" is not supported",
+			"use "+ImmutableIDObjectGUID+" or "+ImmutableIDConsistencyGUID+", whichever Entra Connect uses as the source anchor")
+	}
+	switch d.GroupLookup {
+	case GroupLookupTokenGroups, GroupLookupInChain, GroupLookupMemberOf:
+	default:
+		p.add("directory.group_lookup", quote(d.GroupLookup)+" is not supported",
+			"use "+GroupLookupTokenGroups+", "+GroupLookupInChain+" or "+GroupLookupMemberOf)
+	}
+}
+
+// isAttributeName reports whether s is an LDAP attribute description
+// (letters, digits and hyphens, starting with a letter).
+func isAttributeName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '-'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // dn checks that a required distinguished name is present and plausible;

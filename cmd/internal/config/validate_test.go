@@ -143,6 +143,15 @@ func TestValidate_OneBadFieldReportsItsPath(t *testing.T) {
 			c.Store.Driver, c.Store.DSN, c.Store.DSNFile = config.DriverPostgres, "postgres://x", "/x"
 		}, "store.dsn", "set exactly one"},
 		{"reply urls empty", func(c *config.Config) { c.RelyingParties.Office365.ReplyURLs = nil }, "relying_parties.office365.reply_urls", "is empty"},
+		{"alternate login id not an attribute", func(c *config.Config) { c.Directory.AlternateLoginID = "mail)(x" }, "directory.alternate_login_id", "is not an attribute name"},
+		{"alternate login id with custom filter", func(c *config.Config) {
+			c.Directory.AlternateLoginID = "mail"
+			c.Directory.UserFilter = "(sAMAccountName={username})"
+		}, "directory.alternate_login_id", "cannot be combined with a custom user_filter"},
+		{"immutable id source unknown", func(c *config.Config) { c.Directory.ImmutableIDSource = "employeeID" }, "directory.immutable_id_source", "is not supported"},
+		{"group lookup unknown", func(c *config.Config) { c.Directory.GroupLookup = "recursive" }, "directory.group_lookup", "is not supported"},
+		{"max groups zero", func(c *config.Config) { c.Directory.MaxGroups = 0 }, "directory.max_groups", ""},
+		{"retry interval too short", func(c *config.Config) { c.Directory.RetryInterval = config.Duration(time.Millisecond) }, "directory.retry_interval", ""},
 		{"legacy clients unknown", func(c *config.Config) { c.RelyingParties.Office365.LegacyClients = "allow_all" }, "relying_parties.office365.legacy_clients", `"allow_all" is not a policy`},
 		{"reply url http", func(c *config.Config) {
 			c.RelyingParties.Office365.ReplyURLs = []string{"http://login.microsoftonline.com/login.srf"}
