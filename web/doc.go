@@ -11,6 +11,10 @@
 //	POST /adfs/ls/  step=password                    → extranet lockout check → LDAP bind
 //	                                                   → MFA page or enrollment page
 //	POST /adfs/ls/  step=mfa | step=enroll           → TOTP check → session cookie → token auto-POST
+//	GET  /adfs/ls/?SAMLRequest=…[&RelayState][&SigAlg&Signature]  → SAML 2.0 Redirect binding
+//	POST /adfs/ls/  SAMLRequest=…[&RelayState]       → SAML 2.0 POST binding (no CSRF token:
+//	                                                   a cross-site protocol POST, as with AD FS)
+//	                                                   → same steps → signed SAML Response auto-POST
 //	GET  /adfs/ls/?wa=wsignout1.0[&wreply=…]         → session ended, signed-out page
 //	GET  /adfs/ls/?wa=wsignoutcleanup1.0             → session ended
 //	GET  /FederationMetadata/2007-06/FederationMetadata.xml (any case) → signed metadata
@@ -39,6 +43,25 @@
 // that extranet lockout, audit and logs use. It is evaluated per request:
 // a single sign-on session made inside without MFA asks for the second
 // factor when reused from the extranet under extranet_only.
+//
+// # SAML 2.0
+//
+// A request with SAMLRequest (and no wa) is parsed by idp/samlp against the
+// rp.SAML2 parties (Config.SAML). Every parse error (unknown issuer, ACS
+// not registered, bad signature, stale, wrong Destination) is the error
+// page, never a response to an ACS. The request ID is single-use per SP
+// (Config.Replay, kind "saml-authn"). ForceAuthn ignores the SSO session;
+// IsPassive without a usable session is the error page (a NoPassive status
+// response is not built yet). The request (SP entity ID, ACS, ID,
+// RelayState) travels in the sealed flow state and the party is looked up
+// again on every step; the password and MFA steps are the WS-Fed ones.
+// Entra ID (urn:federation:MicrosoftOnline as a SAML2 party) gets
+// samlp.EntraProfile; other SPs get NameID = ImmutableID (the UPN for an SP
+// configured for emailAddress) and UPN/email attributes.
+//
+// The SSO and CSRF cookies are SameSite=Lax, so a cross-site POST-binding
+// request does not carry the SSO session: POST-binding sign-ins always
+// show the password page; Redirect-binding ones get single sign-on.
 //
 // The in-progress sign-in travels as sealed form state (package session)
 // bound to a CSRF cookie, so any node of a farm can continue it; the single

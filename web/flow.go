@@ -34,10 +34,19 @@ type flowState struct {
 	CSRF    string    `json:"c"`
 	Created time.Time `json:"t"`
 	Step    flowStep  `json:"s"`
-	// The relying party's request.
+	// The relying party's request. For SAML 2.0 (Protocol protocolSAML)
+	// Realm is the SP entity ID and Reply the ACS location; the party is
+	// looked up again from Realm on every step.
 	Realm   string `json:"r"`
 	Reply   string `json:"rp"`
 	Context string `json:"x,omitempty"`
+	// Protocol is "" for WS-Federation, protocolSAML for SAML 2.0.
+	Protocol string `json:"p,omitempty"`
+	// SAML 2.0 request: AuthnRequest ID (InResponseTo), RelayState to
+	// echo, and ForceAuthn (the SSO session was not used).
+	RequestID  string `json:"ri,omitempty"`
+	RelayState string `json:"rs,omitempty"`
+	ForceAuthn bool   `json:"fa,omitempty"`
 	// Username pre-fills the form (from the username or login_hint
 	// parameters Entra passes along).
 	Username string `json:"u,omitempty"`

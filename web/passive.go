@@ -46,7 +46,14 @@ type formField struct{ Name, Value string }
 
 // passiveGet serves /adfs/ls/ GET: the WS-Federation passive requests of
 // MS-WSFED §2.2 (wsignin1.0, wsignout1.0, wsignoutcleanup1.0).
+// A SAMLRequest parameter instead selects the SAML 2.0 Redirect binding.
 func (s *Server) passiveGet(w http.ResponseWriter, r *http.Request) error {
+	q, _ := url.ParseQuery(r.URL.RawQuery) // each protocol's parser reports malformed queries
+	if saml, err := protocolOf(q); err != nil {
+		return err
+	} else if saml {
+		return s.samlGet(w, r)
+	}
 	req, err := wsfed.ParseRequest(r.URL.RawQuery)
 	if err != nil {
 		return badRequest("The sign-in request is not valid: "+publicParseError(err), err)
@@ -87,13 +94,25 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req *wsfed.Reque
 		Username:     usernameHint(r.URL.Query()),
 		MFARequested: req.AuthMethod == mfaAuthMethod,
 	}
+	reuse := func(sess *ssoSession) bool { return s.reuseSession(sess, party, req) }
+	return s.begin(w, r, st, party, reuse, false)
+}
+
+// begin continues a new sign-in st: with the SSO session when reuse allows
+// it (asking only for the second factor when the session lacks it and the
+// request needs it), else with the password page. passive (SAML IsPassive)
+// refuses every outcome that would show a page.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, reuse func(*ssoSession) bool, passive bool) error {
 	if sess, ok := s.readSession(r); ok {
-		if s.reuseSession(sess, party, req) {
+		if reuse(sess) {
 			// Decided for this request, not when the session was made: a
 			// session from inside without MFA is not enough from the
 			// extranet when the party's policy is extranet_only.
 			if !s.needMFA(r, st, party) || !sess.MFAAt.IsZero() {
 				return s.complete(w, r, st, party, sess.User, sess.AuthnAt, sess.MFAAt, sess)
+			}
+			if passive {
+				return errPassive
 			}
 			// Password still good: ask only for the second factor.
 			u := sess.User
@@ -103,6 +122,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req *wsfed.Reque
 		if st.Username == "" {
 			st.Username = sess.User.UPN
 		}
+	}
+	if passive {
+		return errPassive
 	}
 	return s.renderStep(w, r, st, party, "")
 }
@@ -165,6 +187,14 @@ func (s *Server) passivePost(w http.ResponseWriter, r *http.Request) error {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 		return badRequest("The form could not be read.", fmt.Errorf("web: content type %q", ct))
 	}
+	if saml, err := protocolOf(r.PostForm); err != nil {
+		return err
+	} else if saml {
+		if r.PostForm.Has("state") {
+			return badRequest("The sign-in request is not valid.", errors.New("web: SAMLRequest posted with flow state"))
+		}
+		return s.samlPost(w, r)
+	}
 	st, err := s.openFlow(r)
 	if err != nil {
 		return err
@@ -172,6 +202,9 @@ func (s *Server) passivePost(w http.ResponseWriter, r *http.Request) error {
 	party, err := s.parties.Lookup(st.Realm)
 	if err != nil {
 		return badRequest("The relying-party trust for this sign-in no longer exists.", err)
+	}
+	if (st.Protocol == protocolSAML) != (party.Protocol == rp.SAML2) {
+		return badRequest("The relying-party trust for this sign-in has changed. Start again from the application.", fmt.Errorf("web: flow protocol %q, party %q is %s", st.Protocol, party.Name, party.Protocol))
 	}
 	if flowStep(r.PostFormValue("step")) != st.Step {
 		return badRequest("This page is out of date. Start again from the application.", fmt.Errorf("web: form step %q, state step %q", r.PostFormValue("step"), st.Step))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/idp/samlp"
 	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/ldapauth"
@@ -114,6 +115,13 @@ type Config struct {
 	// insidecorporatenetwork=false). Forwarding headers are deleted from
 	// every request that did not come through a trusted proxy, either way.
 	ProxyTrust ProxyTrust
+	// SAML turns on SAML 2.0 SP-initiated sign-in on /adfs/ls/ (GET
+	// ?SAMLRequest= Redirect binding, POST SAMLRequest= POST binding) for
+	// the rp.SAML2 parties. Default nil: SAML requests get the error page.
+	SAML *samlp.IdP
+	// Replay makes each AuthnRequest ID single-use per SP (UseOnce kind
+	// "saml-authn"). Required with SAML.
+	Replay Replay
 	// MaxBodyBytes limits request bodies. Default: 64 KiB.
 	MaxBodyBytes int64
 	Now          func() time.Time
@@ -134,6 +142,8 @@ type Server struct {
 	metadata func() []byte
 	mounts   []func(chi.Router)
 	trust    ProxyTrust
+	saml     *samlp.IdP
+	replay   Replay
 	brand    string
 	cookie   string
 	lifetime time.Duration
@@ -162,6 +172,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metadata == nil {
 		errs = append(errs, errors.New("Metadata is required"))
 	}
+	if cfg.SAML != nil && cfg.Replay == nil {
+		errs = append(errs, errors.New("Replay is required with SAML"))
+	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
@@ -179,6 +192,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		parties: cfg.Parties, auth: cfg.Auth, mfa: cfg.MFA, tokens: cfg.Tokens, audit: cfg.Audit, lockout: cfg.Lockout,
 		sealer: sealer, pages: p, metadata: cfg.Metadata, mounts: cfg.Mounts, trust: cfg.ProxyTrust,
+		saml: cfg.SAML, replay: cfg.Replay,
 		brand: cfg.Brand, cookie: cfg.CookieName, lifetime: cfg.SessionLifetime, flowTTL: cfg.FlowLifetime,
 		maxBody: cfg.MaxBodyBytes, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 	}

@@ -254,21 +254,26 @@ func (s *Server) mfaEnrollmentPage(st *flowState) (*enrollmentView, error) {
 	}, nil
 }
 
-// complete issues the token, refreshes the SSO session and renders the
-// auto-POST form to the registered reply URL.
+// complete issues the token (a WS-Fed RSTR or, for a SAML flow, a signed
+// SAML Response), refreshes the SSO session and renders the auto-POST form
+// to the registered reply URL (ACS).
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, user sessionUser, authnAt, mfaAt time.Time, prev *ssoSession) error {
 	// insidecorporatenetwork is true only for a direct request with proxy
 	// trust on (AD FS: "not through a proxy"); Entra may skip its own MFA
 	// for it, so it is never claimed on a guess.
 	inside := !extranet(r)
-	claims := officeClaims(user, authnAt, !mfaAt.IsZero(), inside)
-	assertion, err := s.tokens.SAML11(claims, st.Realm)
-	if err != nil {
-		return fmt.Errorf("web: issue token for %q: %w", party.Name, err)
+	var (
+		fields  []formField
+		tokenID string
+		err     error
+	)
+	if st.Protocol == protocolSAML {
+		fields, tokenID, err = s.samlFields(st, party, user, authnAt, !mfaAt.IsZero())
+	} else {
+		fields, tokenID, err = s.wsfedFields(st, party, user, authnAt, !mfaAt.IsZero(), inside)
 	}
-	rstr, err := wsfed.BuildRSTR(assertion, st.Realm)
 	if err != nil {
-		return fmt.Errorf("web: build RSTR: %w", err)
+		return err
 	}
 	sess := &ssoSession{User: user, AuthnAt: authnAt, MFAAt: mfaAt, Expires: s.now().Add(s.lifetime)}
 	if prev != nil {
@@ -287,13 +292,9 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState,
 	}
 	s.recordAudit(r, party, user.UPN, result, "")
 	s.logAttempt(r, slog.LevelInfo, "token issued", slog.String("rp", party.Name),
-		slog.String("assertion_id", assertion.ID), slog.Bool("mfa", !mfaAt.IsZero()), slog.Bool("sso", prev != nil),
+		slog.String("assertion_id", tokenID), slog.Bool("mfa", !mfaAt.IsZero()), slog.Bool("sso", prev != nil),
 		slog.Bool("extranet", !inside), slog.String("proxy", proxytrust.ProxyName(r.Context())))
 
-	fields := []formField{{"wa", string(wsfed.SignIn)}, {"wresult", string(rstr)}}
-	if st.Context != "" {
-		fields = append(fields, formField{"wctx", st.Context})
-	}
 	// The token goes to the registered reply URL only; widen form-action to
 	// exactly that origin for this response.
 	if u, err := url.Parse(st.Reply); err == nil {
@@ -303,6 +304,25 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState,
 	return s.pages.render(w, http.StatusOK, "autopost", pageData{
 		Brand: s.brand, ActivityID: ActivityID(r.Context()), Action: st.Reply, Fields: fields,
 	})
+}
+
+// wsfedFields issues the SAML 1.1 token in an RSTR and returns the
+// wsignin1.0 auto-POST fields and the assertion ID.
+func (s *Server) wsfedFields(st *flowState, party *rp.Party, user sessionUser, authnAt time.Time, mfaDone, inside bool) ([]formField, string, error) {
+	claims := officeClaims(user, authnAt, mfaDone, inside)
+	assertion, err := s.tokens.SAML11(claims, st.Realm)
+	if err != nil {
+		return nil, "", fmt.Errorf("web: issue token for %q: %w", party.Name, err)
+	}
+	rstr, err := wsfed.BuildRSTR(assertion, st.Realm)
+	if err != nil {
+		return nil, "", fmt.Errorf("web: build RSTR: %w", err)
+	}
+	fields := []formField{{"wa", string(wsfed.SignIn)}, {"wresult", string(rstr)}}
+	if st.Context != "" {
+		fields = append(fields, formField{"wctx", st.Context})
+	}
+	return fields, assertion.ID, nil
 }
 
 func contains(list []string, v string) bool {
@@ -339,16 +359,22 @@ func (s *Server) recordFailure(r *http.Request, party *rp.Party, user, reason st
 }
 
 func (s *Server) recordAudit(r *http.Request, party *rp.Party, user, result, reason string) {
-	s.recordAuditUser(r, party.Identifiers[0], user, result, reason)
+	s.recordAuditProto(r, party.Identifiers[0], string(party.Protocol), user, result, reason)
 }
 
 func (s *Server) recordAuditUser(r *http.Request, rpID, user, result, reason string) {
+	s.recordAuditProto(r, rpID, string(rp.WSFed), user, result, reason)
+}
+
+// recordAuditProto writes one audit event; protocol is the party's
+// ("wsfed" or "saml2").
+func (s *Server) recordAuditProto(r *http.Request, rpID, protocol, user, result, reason string) {
 	if s.audit == nil {
 		return
 	}
 	e := store.AuditEvent{
 		Time: s.now().UTC(), User: clip(user, maxCredentialBytes), ClientIP: clientIP(r), RelyingParty: rpID,
-		Protocol: "wsfed", Result: result, Reason: reason, ActivityID: ActivityID(r.Context()),
+		Protocol: protocol, Result: result, Reason: reason, ActivityID: ActivityID(r.Context()),
 	}
 	if err := s.audit.RecordAudit(r.Context(), e); err != nil {
 		s.log.ErrorContext(r.Context(), "audit write failed", slog.String("activity_id", e.ActivityID), slog.Any("error", err))

@@ -11,6 +11,10 @@
 // web layer applies together with the request's network location, which
 // only the proxy-trust layer establishes (package proxytrust).
 //
+// A SAML 2.0 party (Protocol SAML2) carries its samlp.ServiceProvider; its
+// only identifier is the SP entity ID and its reply URLs are exactly the
+// SP's assertion consumer service locations (SAMLParty builds one).
+//
 // Office 365 (realm urn:federation:MicrosoftOnline) is built in; see
 // Office365.
 package rp

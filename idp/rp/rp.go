@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/fedgate/fedgate/idp/samlp"
 )
 
 // Protocol is the token protocol a relying party speaks.
@@ -46,6 +48,20 @@ type Party struct {
 	RequireFreshAuth bool
 	// TokenLifetime overrides the issuer's token lifetime; zero keeps it.
 	TokenLifetime time.Duration
+	// SAML holds the SAML 2.0 service-provider settings (ACS endpoints,
+	// request signing keys, encryption, NameID format) of a Protocol SAML2
+	// party. Identifiers must then be exactly [SAML.EntityID] and
+	// ReplyURLs exactly the ACS locations, so ResolveReply and IsReplyURL keep guarding where responses go;
+	// NewRegistry fills either when left empty (see SAMLParty). Forbidden
+	// for WSFed. A SAML2 party without it is inert: the SAML endpoint
+	// treats its entity ID as unknown. Default nil.
+	SAML *samlp.ServiceProvider
+}
+
+// SAMLParty returns a SAML 2.0 trust for sp with the MFA policy mfa:
+// identifier sp.EntityID, reply URLs the ACS locations in order.
+func SAMLParty(name string, sp *samlp.ServiceProvider, mfa MFAPolicy) Party {
+	return Party{Name: name, Protocol: SAML2, SAML: sp, MFA: mfa}
 }
 
 // Validate reports every problem with the party's definition.
@@ -81,10 +97,53 @@ func (p *Party) Validate() error {
 	if p.TokenLifetime < 0 {
 		errs = append(errs, errors.New("token_lifetime must not be negative"))
 	}
+	errs = append(errs, p.validateSAML()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("rp: relying party %q: %w", p.Name, errors.Join(errs...))
 	}
 	return nil
+}
+
+// validateSAML checks the SAML settings against the protocol, the
+// identifiers and the reply URLs.
+func (p *Party) validateSAML() []error {
+	if p.Protocol != SAML2 {
+		if p.SAML != nil {
+			return []error{fmt.Errorf("saml: settings are only for protocol %q", SAML2)}
+		}
+		return nil
+	}
+	if p.SAML == nil {
+		// Declared but not configured: samlp lookups skip it, so nothing
+		// is ever issued to it.
+		return nil
+	}
+	if err := p.SAML.Validate(); err != nil {
+		return []error{fmt.Errorf("saml: %w", err)}
+	}
+	var errs []error
+	if len(p.Identifiers) != 1 || p.Identifiers[0] != p.SAML.EntityID {
+		errs = append(errs, fmt.Errorf("identifiers: a SAML 2.0 party is known only by its entity ID %q", p.SAML.EntityID))
+	}
+	acs := acsLocations(p.SAML)
+	if len(acs) != len(p.ReplyURLs) {
+		errs = append(errs, errors.New("reply_urls: must be exactly the assertion consumer service locations"))
+	} else {
+		for i := range acs {
+			if acs[i] != p.ReplyURLs[i] {
+				errs = append(errs, fmt.Errorf("reply_urls[%d]: %q is not assertion consumer service %q", i, p.ReplyURLs[i], acs[i]))
+			}
+		}
+	}
+	return errs
+}
+
+func acsLocations(sp *samlp.ServiceProvider) []string {
+	out := make([]string, 0, len(sp.ACS))
+	for _, e := range sp.ACS {
+		out = append(out, e.Location)
+	}
+	return out
 }
 
 // CheckReplyURL checks that u can be a reply URL: absolute, https (http is
@@ -167,6 +226,19 @@ func NewRegistry(parties ...Party) (*Registry, error) {
 		}
 		if p.MFA == "" {
 			p.MFA = MFAAlways
+		}
+		if p.Protocol == SAML2 && p.SAML != nil {
+			// A private copy: the registry is immutable even if the
+			// caller changes its ServiceProvider later.
+			sp := *p.SAML
+			sp.ACS = append([]samlp.Endpoint(nil), sp.ACS...)
+			p.SAML = &sp
+			if len(p.Identifiers) == 0 {
+				p.Identifiers = []string{sp.EntityID}
+			}
+			if len(p.ReplyURLs) == 0 {
+				p.ReplyURLs = acsLocations(&sp)
+			}
 		}
 		if err := p.Validate(); err != nil {
 			errs = append(errs, err)

@@ -23,6 +23,7 @@ import (
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/metadata"
 	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/idp/samlp"
 	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/idp/store/postgres"
 	"github.com/fedgate/fedgate/idp/store/sqlite"
@@ -54,8 +55,10 @@ type App struct {
 	// ProxyTrust is the proxy-trust authority; nil when proxy_trust is off.
 	ProxyTrust *proxytrust.Authority
 	Tokens     *token.Issuer
-	Web        *web.Server
-	Handler    http.Handler
+	// SAML is the SAML 2.0 IdP behind /adfs/ls/ (relying_parties.saml).
+	SAML    *samlp.IdP
+	Web     *web.Server
+	Handler http.Handler
 	// TLS is the HTTPS listener's configuration. With proxy trust on it
 	// asks for (but does not require) a proxy-trust client certificate.
 	TLS *tls.Config
@@ -152,6 +155,11 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 		}
 		parties = append(parties, rp.Office365(policy, o.ReplyURLs...))
 	}
+	samlSPs, err := samlParties(cfg.RelyingParties.SAML)
+	if err != nil {
+		return nil, err
+	}
+	parties = append(parties, samlSPs...)
 	if a.Parties, err = rp.NewRegistry(parties...); err != nil {
 		return nil, fmt.Errorf("relying_parties: %w", err)
 	}
@@ -173,9 +181,17 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	if a.ProxyTrust != nil {
 		pt = a.ProxyTrust
 	}
+	// SAML 2.0 on /adfs/ls/, signed with the same keys as WS-Fed tokens.
+	a.SAML, err = samlp.New(samlp.Config{
+		EntityID: cfg.IssuerURI(), SSOURL: public + "/adfs/ls/", Keys: a.Keys,
+		Now: opts.Now, Rand: opts.Rand, Log: opts.Logger.With("component", "samlp"),
+	})
+	if err != nil {
+		return nil, err
+	}
 	a.Web, err = web.New(web.Config{
 		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.Tokens, Audit: a.Store, Lockout: lp,
-		Mounts: []func(chi.Router){ws.Mount}, ProxyTrust: pt,
+		Mounts: []func(chi.Router){ws.Mount}, ProxyTrust: pt, SAML: a.SAML, Replay: a.Store,
 		SessionKey: sessionKey, SessionLifetime: cfg.Session.Lifetime.Std(), CookieName: cfg.Session.CookieName,
 		Brand: cfg.DisplayName(), Metadata: func() []byte { return meta },
 		MaxBodyBytes: cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,

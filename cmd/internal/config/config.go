@@ -320,6 +320,30 @@ type RelyingParties struct {
 	// Office365 is the Microsoft Entra ID / Office 365 trust
 	// (urn:federation:MicrosoftOnline).
 	Office365 Office365 `yaml:"office365"`
+	// SAML lists SAML 2.0 service providers, each trusted from its
+	// metadata file. Default empty: no SAML 2.0 SP, and SAMLRequest
+	// sign-ins get the error page.
+	SAML []SAMLParty `yaml:"saml"`
+}
+
+// MaxSAMLParties bounds relying_parties.saml.
+const MaxSAMLParties = 256
+
+// SAMLParty is one SAML 2.0 service-provider trust.
+type SAMLParty struct {
+	// Name is the display name on the sign-in page and in logs. Required,
+	// unique, plain text of at most 128 characters.
+	Name string `yaml:"name"`
+	// MetadataFile is the SP's SAML 2.0 metadata (an EntityDescriptor with
+	// one SPSSODescriptor). Its entity ID, HTTP-POST assertion consumer
+	// services (the only URLs responses are ever posted to), signing and
+	// encryption certificates and NameID format are read when fedgate
+	// starts. Required. Only metadata you obtained from the SP itself
+	// over a trusted channel belongs here.
+	MetadataFile string `yaml:"metadata_file"`
+	// MFA says when a TOTP code is required: "always" (default when
+	// empty), "extranet_only" or "never", as for office365.
+	MFA string `yaml:"mfa"`
 }
 
 // Office365ReplyURL is the default (and commercial-cloud) Entra ID

@@ -324,6 +324,7 @@ func (c *Config) validateStore(p *problems) {
 }
 
 func (c *Config) validateRelyingParties(p *problems) {
+	c.validateSAMLParties(p)
 	o := c.RelyingParties.Office365
 	if !o.Enabled {
 		return
@@ -392,4 +393,27 @@ func (c *Config) validateProxyTrust(p *problems) {
 func (c *Config) validateLog(p *problems) {
 	p.oneOf("log.level", c.Log.Level, LevelDebug, LevelInfo, LevelWarn, LevelError)
 	p.oneOf("log.format", c.Log.Format, FormatJSON, FormatText)
+}
+
+func (c *Config) validateSAMLParties(p *problems) {
+	list := c.RelyingParties.SAML
+	if len(list) > MaxSAMLParties {
+		p.add("relying_parties.saml", fmt.Sprintf("lists %d service providers", len(list)), fmt.Sprintf("list at most %d", MaxSAMLParties))
+		return
+	}
+	names := make(map[string]int, len(list))
+	for i, sp := range list {
+		path := "relying_parties.saml[" + strconv.Itoa(i) + "]"
+		if p.required(path+".name", sp.Name, "name the service provider as users should see it") &&
+			p.plainText(path+".name", sp.Name, 128) {
+			if j, dup := names[sp.Name]; dup {
+				p.add(path+".name", "repeats relying_parties.saml["+strconv.Itoa(j)+"].name", "give each service provider its own name")
+			}
+			names[sp.Name] = i
+		}
+		p.required(path+".metadata_file", sp.MetadataFile, "the path of the service provider's SAML 2.0 metadata XML")
+		if sp.MFA != "" {
+			p.oneOf(path+".mfa", sp.MFA, MFAAlways, MFAExtranetOnly, MFANever)
+		}
+	}
 }
