@@ -122,6 +122,9 @@ type Config struct {
 	// Replay makes each AuthnRequest ID single-use per SP (UseOnce kind
 	// "saml-authn"). Required with SAML.
 	Replay Replay
+	// PasswordChangeURL is where users whose password expired (AD 532) or
+	// must be changed (773) are sent; "" tells them to call the help desk.
+	PasswordChangeURL string
 	// MaxBodyBytes limits request bodies. Default: 64 KiB.
 	MaxBodyBytes int64
 	Now          func() time.Time
@@ -145,13 +148,15 @@ type Server struct {
 	saml     *samlp.IdP
 	replay   Replay
 	brand    string
-	cookie   string
-	lifetime time.Duration
-	flowTTL  time.Duration
-	maxBody  int64
-	now      func() time.Time
-	rand     io.Reader
-	log      *slog.Logger
+	// passwordChangeURL: see Config.PasswordChangeURL.
+	passwordChangeURL string
+	cookie            string
+	lifetime          time.Duration
+	flowTTL           time.Duration
+	maxBody           int64
+	now               func() time.Time
+	rand              io.Reader
+	log               *slog.Logger
 }
 
 // New validates cfg, parses the page templates once and returns a Server.
@@ -193,7 +198,7 @@ func New(cfg Config) (*Server, error) {
 		parties: cfg.Parties, auth: cfg.Auth, mfa: cfg.MFA, tokens: cfg.Tokens, audit: cfg.Audit, lockout: cfg.Lockout,
 		sealer: sealer, pages: p, metadata: cfg.Metadata, mounts: cfg.Mounts, trust: cfg.ProxyTrust,
 		saml: cfg.SAML, replay: cfg.Replay,
-		brand: cfg.Brand, cookie: cfg.CookieName, lifetime: cfg.SessionLifetime, flowTTL: cfg.FlowLifetime,
+		brand: cfg.Brand, passwordChangeURL: cfg.PasswordChangeURL, cookie: cfg.CookieName, lifetime: cfg.SessionLifetime, flowTTL: cfg.FlowLifetime,
 		maxBody: cfg.MaxBodyBytes, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 	}
 	if s.brand == "" {

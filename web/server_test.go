@@ -478,7 +478,7 @@ func TestPassive_FailedPasswordsGetOneGenericMessage(t *testing.T) {
 		{"bad password", "alice@contoso.com", "wrong", "bad_password"},
 		{"unknown user", "nobody@contoso.com", "Whatever-1", "no_such_user"},
 		{"disabled", "carol@contoso.com", "Carol-Passw0rd!", "disabled"},
-		{"expired password", "dave@contoso.com", "Dave-Passw0rd!", "password_expired"},
+		{"expired password, wrong password", "dave@contoso.com", "Wrong-Passw0rd!", "bad_password"},
 		{"filter metacharacters", "*)(userPrincipalName=*", "x", "no_such_user"},
 	}
 	var messages []string
@@ -574,5 +574,25 @@ func TestMetadataAndProbe(t *testing.T) {
 	}
 	if r := env.get(t, c, "/adfs/probe"); r.status != http.StatusOK {
 		t.Fatalf("probe: %d", r.status)
+	}
+}
+
+func TestPassive_ExpiredPasswordPointsToPasswordChange(t *testing.T) {
+	const changeURL = "https://passwords.contoso.com/change"
+	env := newTestEnv(t, func(c *web.Config) { c.PasswordChangeURL = changeURL })
+	c := env.browser(t)
+	r := env.get(t, c, signInQuery)
+	r = env.submit(t, c, r, "loginForm", map[string]string{"UserName": "dave@contoso.com", "Password": "Dave-Passw0rd!"})
+	if !r.page.Has("page-password-change") || r.page.Has("autopost") {
+		t.Fatalf("no password-change page: %s", r.body)
+	}
+	if got := r.page.Attr("change-password", "href"); got != changeURL {
+		t.Fatalf("link %q, want %q", got, changeURL)
+	}
+	if !strings.Contains(r.page.Text("error"), "expired") {
+		t.Fatalf("message %q", r.page.Text("error"))
+	}
+	if !strings.Contains(env.logs.String(), `"reason":"password_expired"`) {
+		t.Fatal("reason not logged")
 	}
 }

@@ -66,6 +66,11 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, st *flowSt
 		}
 		if errors.Is(err, ldapauth.ErrInvalidCredentials) {
 			s.recordFailure(r, party, username, reason)
+			if le != nil && (le.Reason == ldapauth.ReasonPasswordExpired || le.Reason == ldapauth.ReasonMustChangePassword) {
+				// AD reports 532/773 only after the password itself was
+				// right, so saying so reveals nothing to a guesser.
+				return s.renderPasswordChange(w, r, le.Reason)
+			}
 			return s.renderStep(w, r, st, party, genericCredentialError)
 		}
 		// The directory did not answer: not the user's fault, not counted.
@@ -149,6 +154,18 @@ func (s *Server) settleLockout(r *http.Request, d lockout.Decision, o lockoutOut
 	if err != nil {
 		s.logAttempt(r, slog.LevelError, "extranet lockout update failed", slog.Any("error", err))
 	}
+}
+
+// renderPasswordChange tells a user whose password has expired (or must
+// be changed at first sign-in) where to change it.
+func (s *Server) renderPasswordChange(w http.ResponseWriter, r *http.Request, reason ldapauth.Reason) error {
+	msg := "Your password has expired."
+	if reason == ldapauth.ReasonMustChangePassword {
+		msg = "You must change your password before you can sign in."
+	}
+	return s.pages.render(w, http.StatusOK, "passwordchange", pageData{
+		Brand: s.brand, ActivityID: ActivityID(r.Context()), Error: msg, Return: s.passwordChangeURL,
+	})
 }
 
 // toMFA sends an authenticated user to the code page, or to enrollment

@@ -194,7 +194,8 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 		Mounts: []func(chi.Router){ws.Mount}, ProxyTrust: pt, SAML: a.SAML, Replay: a.Store,
 		SessionKey: sessionKey, SessionLifetime: cfg.Session.Lifetime.Std(), CookieName: cfg.Session.CookieName,
 		Brand: cfg.DisplayName(), Metadata: func() []byte { return meta },
-		MaxBodyBytes: cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,
+		PasswordChangeURL: cfg.Directory.PasswordChangeURL,
+		MaxBodyBytes:      cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,
 	})
 	if err != nil {
 		return nil, err

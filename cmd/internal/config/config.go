@@ -189,6 +189,11 @@ type Directory struct {
 	GroupLookup string `yaml:"group_lookup"`
 	// MaxGroups caps the groups read for one user. Default 1024; 1 to 10000.
 	MaxGroups int `yaml:"max_groups"`
+	// PasswordChangeURL is where users whose password expired (AD 532) or
+	// must be changed at next logon (773) are sent to change it, e.g. the
+	// organisation's self-service password portal. Default "": the page
+	// tells them to contact the help desk. https only.
+	PasswordChangeURL string `yaml:"password_change_url"`
 	// InsecurePlaintextLDAP allows ldap:// URLs without StartTLS: passwords
 	// then cross the network in clear text. Default false. Only for labs.
 	InsecurePlaintextLDAP bool `yaml:"insecure_plaintext_ldap"`

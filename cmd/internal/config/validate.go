@@ -172,6 +172,12 @@ func (c *Config) validateDirectory(p *problems) {
 				"add ("+d.AlternateLoginID+"={username}) to directory.user_filter instead")
 		}
 	}
+	if d.PasswordChangeURL != "" {
+		p.checkURL("directory.password_change_url", d.PasswordChangeURL, urlRules{
+			schemes: []string{"https"}, hint: "use the https address of your password-change portal",
+			allowPath: true, allowQry: true,
+		})
+	}
 	switch d.ImmutableIDSource {
 	case ImmutableIDObjectGUID, ImmutableIDConsistencyGUID:
 	default:

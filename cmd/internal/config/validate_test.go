@@ -152,6 +152,7 @@ func TestValidate_OneBadFieldReportsItsPath(t *testing.T) {
 		{"group lookup unknown", func(c *config.Config) { c.Directory.GroupLookup = "recursive" }, "directory.group_lookup", "is not supported"},
 		{"max groups zero", func(c *config.Config) { c.Directory.MaxGroups = 0 }, "directory.max_groups", ""},
 		{"retry interval too short", func(c *config.Config) { c.Directory.RetryInterval = config.Duration(time.Millisecond) }, "directory.retry_interval", ""},
+		{"password change url http", func(c *config.Config) { c.Directory.PasswordChangeURL = "http://pw.contoso.com/" }, "directory.password_change_url", "not supported"},
 		{"legacy clients unknown", func(c *config.Config) { c.RelyingParties.Office365.LegacyClients = "allow_all" }, "relying_parties.office365.legacy_clients", `"allow_all" is not a policy`},
 		{"reply url http", func(c *config.Config) {
 			c.RelyingParties.Office365.ReplyURLs = []string{"http://login.microsoftonline.com/login.srf"}

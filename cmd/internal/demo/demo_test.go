@@ -192,7 +192,12 @@ func TestDemo_ManagedDomainAndRefusedAccounts(t *testing.T) {
 		p := b.get(d.MSOnlineURL + "/")
 		p = b.submit(p, "signin-form", map[string]string{"login": acct.user})
 		p = b.submit(p, "loginForm", map[string]string{"UserName": acct.user, "Password": acct.pass})
-		if !strings.HasPrefix(p.Text("error"), "Incorrect user ID or password") {
+		if acct.reason == "password_expired" {
+			// AD says 532 only after the right password: the user is told.
+			if !p.Has("page-password-change") {
+				t.Fatalf("%s: %s", acct.user, p.body)
+			}
+		} else if !strings.HasPrefix(p.Text("error"), "Incorrect user ID or password") {
 			t.Fatalf("%s: %s", acct.user, p.body)
 		}
 		if !strings.Contains(logs.String(), `"reason":"`+acct.reason+`"`) {
