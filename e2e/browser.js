@@ -63,6 +63,9 @@ const UNKNOWN_USER = 'nobody@contoso.com';
 const MANAGED_USER = 'someone@fabrikam.com';
 const MFA_TEXT = 'MFA done by the federated IdP';
 const GENERIC_ERROR_PREFIX = 'Incorrect user ID or password';
+const APP_PASSWORD_KEPT = 'Outlook 2010';
+const APP_PASSWORD_REVOKED = 'Old phone';
+const APP_PASSWORDS_FILE = 'app-passwords.json'; // read by browser_test.go
 
 // ---------------------------------------------------------------- TOTP (RFC 6238)
 
@@ -464,6 +467,37 @@ async function walk(run) {
     `single sign-on showed fedgate pages ${JSON.stringify(fedgatePages)}; want only the token page`);
   run.checkClean();
   run.result.sso = { ...sso, passwordPageShown: false, navigations: navs };
+
+  // The session's second factor is minutes old: the security page opens
+  // without another sign-in. Two app passwords are created and the second
+  // is revoked; browser_test.go then uses both on usernamemixed. They go
+  // to a 0600 file in outDir, never into the summary or the log.
+  run.phase = 'app passwords';
+  await page.goto(`${fedgateOrigin}/adfs/portal/security`, { waitUntil: 'load' });
+  await waitFor(page, '#createForm', 'the security page (the MFA session should open it)');
+  expect((await text(page, '#portal-user')) === ALICE, 'the security page is not for alice');
+  await waitFor(page, '#replaceForm', 'the replace-authenticator form');
+  await run.screenshot(page, 'fedgate-security');
+  const created = [];
+  for (const name of [APP_PASSWORD_KEPT, APP_PASSWORD_REVOKED]) {
+    await page.fill('#nameInput', name);
+    await page.click('#createButton');
+    await waitFor(page, '#app-password', `the new app password "${name}"`);
+    const pw = (await text(page, '#app-password')).trim();
+    expect(/^[23456789a-hjkmnp-z]{4}(-[23456789a-hjkmnp-z]{4}){5}$/.test(pw), 'the app password does not have the documented format');
+    created.push(pw);
+    await page.click('#backLink');
+    await waitFor(page, '#createForm', 'the security page after creating an app password');
+  }
+  expect(!(await page.content()).includes(created[0]), 'the security page shows an app password again');
+  await page.locator('#appPasswords tr', { hasText: APP_PASSWORD_REVOKED }).locator('button').click();
+  await waitFor(page, '#notice', 'the revocation notice');
+  expect(await page.locator('#appPasswords tr', { hasText: APP_PASSWORD_REVOKED }).count() === 0, 'the revoked app password is still listed');
+  expect(await page.locator('#appPasswords tr', { hasText: APP_PASSWORD_KEPT }).count() === 1, 'the kept app password is not listed');
+  await run.screenshot(page, 'fedgate-security-revoked');
+  run.checkClean();
+  fs.writeFileSync(path.join(run.outDir, APP_PASSWORDS_FILE), JSON.stringify({ kept: created[0], revoked: created[1] }), { mode: 0o600 });
+  run.result.appPasswords = { created: created.length, revoked: 1, file: APP_PASSWORDS_FILE };
   await run.close();
 
   // Browser 2: managed domain, wrong password, returning user with a code.

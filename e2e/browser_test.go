@@ -62,6 +62,7 @@ func TestBrowser_DemoSignIn(t *testing.T) {
 
 	checkSummary(t, sum, demo)
 	checkScreenshots(t, sum, outDir)
+	checkAppPasswords(t, sum, demo, outDir)
 	for _, c := range sum.ConsoleErrors {
 		t.Logf("console %s in %s (%s): %s  [%s]", c.Type, c.Browser, c.Phase, c.Text, c.URL)
 	}
@@ -114,6 +115,7 @@ type runningDemo struct {
 	msonline string // "Start here" URL, e.g. https://127.0.0.1:PORT/
 	fedgate  string // fedgate origin, e.g. https://127.0.0.1:PORT
 	logs     *capture
+	data     string // the demo's data directory (tls.crt, …)
 }
 
 // startDemo runs `fedgate demo` in its own process group with a fresh data
@@ -124,7 +126,10 @@ func startDemo(t *testing.T, bin string) *runningDemo {
 	data := t.TempDir() // registered before the stop below, so removed after it
 	banner := newBannerWriter()
 	logs := &capture{}
-	cmd := exec.Command(bin, "demo", "--listen", "127.0.0.1:0", "--msonline-listen", "127.0.0.1:0", "--data", data)
+	// Legacy clients need app passwords, which browser.js creates on the
+	// security page (see checkAppPasswords).
+	cmd := exec.Command(bin, "demo", "--listen", "127.0.0.1:0", "--msonline-listen", "127.0.0.1:0", "--data", data,
+		"--legacy-clients", "app_password")
 	cmd.Stdout, cmd.Stderr = banner, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -158,7 +163,7 @@ func startDemo(t *testing.T, bin string) *runningDemo {
 	}
 	msonline, fedgate := banner.urls()
 	t.Logf("fedgate demo: start %s, fedgate %s", msonline, fedgate)
-	return &runningDemo{msonline: msonline, fedgate: strings.TrimSuffix(fedgate, "/adfs/ls/"), logs: logs}
+	return &runningDemo{msonline: msonline, fedgate: strings.TrimSuffix(fedgate, "/adfs/ls/"), logs: logs, data: data}
 }
 
 // errBrowserTimeout names a browser.js run that ran out of time.
@@ -263,7 +268,10 @@ func checkSummary(t *testing.T, sum *browserSummary, demo *runningDemo) {
 	// ones the browser ended up on.
 	for _, p := range sum.Pages {
 		want := demo.msonline
-		if strings.HasPrefix(p.Name, "fedgate-") || p.Name == "enroll-qr" {
+		switch {
+		case strings.HasPrefix(p.Name, "fedgate-security"):
+			want = demo.fedgate + "/adfs/portal/security"
+		case strings.HasPrefix(p.Name, "fedgate-") || p.Name == "enroll-qr":
 			want = demo.fedgate + "/adfs/ls/"
 		}
 		if !strings.HasPrefix(p.URL, want) {
@@ -278,6 +286,7 @@ var requiredShots = []string{
 	"msonline-signin", "fedgate-password", "enroll-qr", "fedgate-autopost", "msonline-signed-in",
 	"fedgate-autopost-sso", "msonline-signed-in-sso", "msonline-managed-domain",
 	"fedgate-wrong-password", "fedgate-mfa-code", "msonline-signed-in-returning",
+	"fedgate-security", "fedgate-security-revoked",
 }
 
 var pngMagic = []byte("\x89PNG\r\n\x1a\n")
@@ -327,6 +336,10 @@ type browserSummary struct {
 		Managed       struct{ User, Text string }
 		WrongPassword struct{ User, Error string }
 		UnknownUser   struct{ User, Error string }
+		AppPasswords  struct {
+			Created, Revoked int
+			File             string
+		}
 	}
 	Pages []struct {
 		N                            int
@@ -344,7 +357,7 @@ type signedIn struct {
 }
 
 // bannerLine matches the two URL lines of demo.Banner.
-var bannerLine = regexp.MustCompile(`(?m)^\s*(Start here \(simulated Microsoft Online\)|fedgate \(federation service\)):\s*(https://\S+)\s*$`)
+var bannerLine = regexp.MustCompile(`(?m)^\s*(Start here \(simulated Microsoft Online\)|fedgate \(federation service\)):\s*(https://\S+)(?:\s+\(.*\))?\s*$`)
 
 // bannerWriter is the demo's stdout: it keeps the first maxCaptured bytes
 // and closes ready once both URL lines have been printed.

@@ -59,6 +59,18 @@ func (m *memStore) CreateTOTP(_ context.Context, rec mfa.TOTPRecord) (bool, erro
 	return true, nil
 }
 
+func (m *memStore) ReplaceTOTP(_ context.Context, rec mfa.TOTPRecord) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.totp[rec.UserID]; !ok {
+		return false, nil
+	}
+	rec.SealedSecret = slices.Clone(rec.SealedSecret)
+	rec.CreatedAt = rec.CreatedAt.UTC()
+	m.totp[rec.UserID] = rec
+	return true, nil
+}
+
 func (m *memStore) DeleteTOTP(_ context.Context, userID string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

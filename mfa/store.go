@@ -29,6 +29,13 @@ type Store interface {
 	// wins. CreatedAt is stored in UTC.
 	CreateTOTP(ctx context.Context, rec TOTPRecord) (inserted bool, err error)
 
+	// ReplaceTOTP overwrites the AccountName, SealedSecret and CreatedAt of
+	// the existing record of rec.UserID in one atomic statement, so a
+	// reader sees either the old seed or the new one, never none. It
+	// returns replaced=false and a nil error when the user has no record;
+	// nothing is inserted then.
+	ReplaceTOTP(ctx context.Context, rec TOTPRecord) (replaced bool, err error)
+
 	// DeleteTOTP removes the record of userID; deleted=false when there was
 	// none.
 	DeleteTOTP(ctx context.Context, userID string) (deleted bool, err error)

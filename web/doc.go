@@ -23,6 +23,12 @@
 //	GET  /adfs/services/trust/mex                    → WS-MetadataExchange
 //	GET  /adfs/probe                                 → 200 for load balancers
 //	GET  /adfs/portal/{css,js}/…                     → static assets
+//	GET  /adfs/portal/security                       → self-service security page (portal.go): needs
+//	                                                   an SSO session whose TOTP step is < 1 h old,
+//	                                                   else a password + TOTP sign-in that returns
+//	                                                   here and issues no token (flow Protocol "portal")
+//	POST /adfs/portal/security                       → its forms (sealed state + CSRF): create/revoke
+//	                                                   app passwords, replace the authenticator
 //	POST /adfs/proxy/EstablishTrust                  → proxy enrollment (token + CSR; Config.ProxyTrust)
 //	POST /adfs/proxy/RenewTrust                      → proxy certificate renewal (mutual TLS)
 //

@@ -40,7 +40,9 @@ type flowState struct {
 	Realm   string `json:"r"`
 	Reply   string `json:"rp"`
 	Context string `json:"x,omitempty"`
-	// Protocol is "" for WS-Federation, protocolSAML for SAML 2.0.
+	// Protocol is "" for WS-Federation, protocolSAML for SAML 2.0,
+	// protocolPortal for a sign-in to (or a form on) the self-service
+	// security page, which never issues a token.
 	Protocol string `json:"p,omitempty"`
 	// SAML 2.0 request: AuthnRequest ID (InResponseTo), RelayState to
 	// echo, and ForceAuthn (the SSO session was not used).

@@ -199,7 +199,7 @@ func (s *Server) passivePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	party, err := s.parties.Lookup(st.Realm)
+	party, err := s.flowParty(st)
 	if err != nil {
 		return badRequest("The relying-party trust for this sign-in no longer exists.", err)
 	}

@@ -41,6 +41,12 @@ type MFA interface {
 	EnrollmentFor(accountName, secret string) (*mfa.Enrollment, error)
 	Confirm(ctx context.Context, userID, accountName, secret, code string) error
 	Verify(ctx context.Context, userID, code string) error
+	// EnrolledSince, NewReplacement and Replace serve the self-service
+	// security page: when the authenticator was set up, and moving to a
+	// new one (the old seed works until Replace accepts a new code).
+	EnrolledSince(ctx context.Context, userID string) (since time.Time, ok bool, err error)
+	NewReplacement(ctx context.Context, userID, accountName string) (*mfa.Enrollment, error)
+	Replace(ctx context.Context, userID, accountName, secret, code string) error
 }
 
 // TokenIssuer signs assertions.
@@ -122,6 +128,14 @@ type Config struct {
 	// Replay makes each AuthnRequest ID single-use per SP (UseOnce kind
 	// "saml-authn"). Required with SAML.
 	Replay Replay
+	// IdPInitiated turns on IdP-initiated sign-on at
+	// /adfs/ls/idpinitiatedsignon (list of SAML parties, ?loginToRp=).
+	// Default false, like AD FS's EnableIdpInitiatedSignonPage; needs SAML.
+	IdPInitiated bool
+	// AppPasswords turns on the app-password section of the self-service
+	// security page (/adfs/portal/security). Default nil: the page shows
+	// and replaces the authenticator only.
+	AppPasswords AppPasswords
 	// PasswordChangeURL is where users whose password expired (AD 532) or
 	// must be changed (773) are sent; "" tells them to call the help desk.
 	PasswordChangeURL string
@@ -147,7 +161,10 @@ type Server struct {
 	trust    ProxyTrust
 	saml     *samlp.IdP
 	replay   Replay
-	brand    string
+	// idpInitiated: see Config.IdPInitiated.
+	idpInitiated bool
+	brand        string
+	apppass      AppPasswords
 	// passwordChangeURL: see Config.PasswordChangeURL.
 	passwordChangeURL string
 	cookie            string
@@ -197,7 +214,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		parties: cfg.Parties, auth: cfg.Auth, mfa: cfg.MFA, tokens: cfg.Tokens, audit: cfg.Audit, lockout: cfg.Lockout,
 		sealer: sealer, pages: p, metadata: cfg.Metadata, mounts: cfg.Mounts, trust: cfg.ProxyTrust,
-		saml: cfg.SAML, replay: cfg.Replay,
+		saml: cfg.SAML, replay: cfg.Replay, idpInitiated: cfg.IdPInitiated, apppass: cfg.AppPasswords,
 		brand: cfg.Brand, passwordChangeURL: cfg.PasswordChangeURL, cookie: cfg.CookieName, lifetime: cfg.SessionLifetime, flowTTL: cfg.FlowLifetime,
 		maxBody: cfg.MaxBodyBytes, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 	}
@@ -245,6 +262,8 @@ func (s *Server) Handler() http.Handler {
 		u.Path = "/adfs/ls/"
 		http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
 	})
+	s.mountIdPInitiated(r)
+	s.mountPortal(r)
 	r.Get("/adfs/probe", Probe)
 	r.Get("/favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	r.Handle("/adfs/portal/css/*", staticHandler())

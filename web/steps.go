@@ -275,6 +275,10 @@ func (s *Server) mfaEnrollmentPage(st *flowState) (*enrollmentView, error) {
 // SAML Response), refreshes the SSO session and renders the auto-POST form
 // to the registered reply URL (ACS).
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, user sessionUser, authnAt, mfaAt time.Time, prev *ssoSession) error {
+	if st.Protocol == protocolPortal {
+		// A portal sign-in issues no token: it only opens the page.
+		return s.completePortal(w, r, party, user, authnAt, mfaAt)
+	}
 	// insidecorporatenetwork is true only for a direct request with proxy
 	// trust on (AD FS: "not through a proxy"); Entra may skip its own MFA
 	// for it, so it is never claimed on a guess.

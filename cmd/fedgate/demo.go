@@ -19,6 +19,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", demo.DefaultDataDir(), "data `directory` for keys, generated config and database")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
 	mfaPolicy := fs.String("mfa", "always", "Office 365 MFA `policy`: always, extranet_only (only through fedgate-proxy) or never")
+	protocol := fs.String("protocol", "wsfed", "Office 365 federation `protocol`: wsfed (WS-Federation) or saml2 (Entra SAML 2.0 profile)")
+	legacy := fs.String("legacy-clients", "", "Office 365 WS-Trust legacy-client `policy`: deny_enrolled (default), inside_only or app_password")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -27,7 +29,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fedgate demo:", err)
 		return 2
 	}
-	d, err := demo.Start(ctx, demo.Options{Listen: *listen, MSOnlineListen: *msListen, DataDir: *data, Office365MFA: *mfaPolicy, Logger: log})
+	d, err := demo.Start(ctx, demo.Options{Listen: *listen, MSOnlineListen: *msListen, DataDir: *data, Office365MFA: *mfaPolicy, Protocol: *protocol, LegacyClients: *legacy, Logger: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "fedgate demo:", err)
 		return 1

@@ -76,6 +76,10 @@ type Result struct {
 	AuthnInstant           time.Time
 	NotOnOrAfter           time.Time
 	AssertionID            string
+	// AuthnContextClassRef is the SAML 2.0 AuthnStatement's class ("" for
+	// WS-Federation). It is informational: Entra takes MFA only from the
+	// authnmethodsreferences claim.
+	AuthnContextClassRef string
 }
 
 // CheckWResult validates a wresult (the RSTR XML a browser POSTs to
@@ -99,7 +103,7 @@ func (c *Checker) CheckWResult(wresult []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	verified, err := verifySignature(unverified, fed.SigningCertificates, now)
+	verified, err := verifySignature(unverified, fed.SigningCertificates, now, "AssertionID")
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,22 @@
 //	→ UPN claim = that user's UPN, in the federated domain or a subdomain
 //	→ AssertionID not seen before (replay cache until NotOnOrAfter + skew)
 //
+// CheckSAMLResponse is the same checker for the Entra SAML 2.0 federation
+// profile (o365-reference §3): size ≤ MaxSAMLResponseSize, the same XML
+// preflight, samlp:Response holding exactly one saml:Assertion with its own
+// enveloped signature and at most one more (the Response's), no encrypted
+// assertion; the assertion Issuer picks the federation, the Response
+// signature (when present) and the assertion signature verify against
+// only its certificates (goxmldsig, ID); then, from the verified elements:
+// Destination and bearer Recipient = the ACS the site sent, InResponseTo =
+// the AuthnRequest it sent (unsolicited responses are refused), Status
+// Success, Audience urn:federation:MicrosoftOnline, time window ± skew,
+// NameID persistent = a CloudUser's ImmutableID, IDPEmail = its UPN, and
+// the assertion ID not seen before. MFA comes only from the
+// authnmethodsreferences attribute (value multipleauthn), as Entra's
+// federatedIdpMfaBehavior reads it in both protocols; AuthnContextClassRef
+// is reported (Result.AuthnContextClassRef) but never taken as MFA.
+//
 // Every failure is a *RejectError whose Reason is written for a person
 // reading the demo's error page or a test log.
 package o365

@@ -9,16 +9,18 @@ import (
 	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
-// verifySignature checks the assertion's enveloped signature against certs,
+// verifySignature checks the element's enveloped signature (its Reference
+// names the element by idAttr: AssertionID in SAML 1.1, ID in SAML 2.0)
+// against certs,
 // the federation's stored signing certificates, and returns the element
 // goxmldsig reconstructed from the signed bytes. Callers must read every claim
 // from that element, never from assertion.
 //
 // The certificate in KeyInfo is never trusted on its own: goxmldsig accepts
 // it only if it equals one of certs, and checks its validity period at now.
-func verifySignature(assertion *etree.Element, certs []*x509.Certificate, now time.Time) (*etree.Element, error) {
+func verifySignature(assertion *etree.Element, certs []*x509.Certificate, now time.Time, idAttr string) (*etree.Element, error) {
 	const reason = "signature does not verify against the federation's signing certificate"
-	if err := checkAlgorithms(assertion); err != nil {
+	if err := checkAlgorithms(assertion, idAttr); err != nil {
 		return nil, err
 	}
 	// Detach with every in-scope namespace declaration so a prefix declared
@@ -32,7 +34,7 @@ func verifySignature(assertion *etree.Element, certs []*x509.Certificate, now ti
 		return nil, reject(err, reason)
 	}
 	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: certs})
-	vc.IdAttribute = "AssertionID"
+	vc.IdAttribute = idAttr
 	vc.Clock = dsig.NewFakeClockAt(now)
 	verified, err := vc.Validate(detached)
 	if err != nil {
@@ -44,7 +46,7 @@ func verifySignature(assertion *etree.Element, certs []*x509.Certificate, now ti
 // checkAlgorithms refuses signature and digest algorithms Entra does not
 // accept before any cryptography runs. Values are read from the unverified
 // signature; Validate then proves the SignedInfo carrying them is authentic.
-func checkAlgorithms(assertion *etree.Element) error {
+func checkAlgorithms(assertion *etree.Element, idAttr string) error {
 	sig := childrenNamed(assertion, nsDSig, "Signature")[0]
 	infos := childrenNamed(sig, nsDSig, "SignedInfo")
 	if len(infos) != 1 {
@@ -59,11 +61,11 @@ func checkAlgorithms(assertion *etree.Element) error {
 	}
 	refs := childrenNamed(infos[0], nsDSig, "Reference")
 	if len(refs) != 1 {
-		return reject(nil, "ds:SignedInfo holds %d ds:Reference elements; want exactly 1 (#AssertionID)", len(refs))
+		return reject(nil, "ds:SignedInfo holds %d ds:Reference elements; want exactly 1 (#%s)", len(refs), idAttr)
 	}
-	id, _ := attr(assertion, "AssertionID")
+	id, _ := attr(assertion, idAttr)
 	if uri, _ := attr(refs[0], "URI"); id == "" || uri != "#"+id {
-		return reject(nil, "ds:Reference URI %s does not point at the assertion's AssertionID %s", q(uri), q(id))
+		return reject(nil, "ds:Reference URI %s does not point at the assertion's %s %s", q(uri), idAttr, q(id))
 	}
 	for _, dm := range childrenNamed(refs[0], nsDSig, "DigestMethod") {
 		if alg, _ := attr(dm, "Algorithm"); !allowedDigestMethods[alg] {

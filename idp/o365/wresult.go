@@ -26,7 +26,7 @@ func parseWResult(b []byte) (*etree.Document, error) {
 	if len(b) > MaxWResultSize {
 		return nil, reject(nil, "wresult is %d bytes; the limit is %d", len(b), MaxWResultSize)
 	}
-	if err := scanTokens(b); err != nil {
+	if err := scanTokens(b, "wresult"); err != nil {
 		return nil, err
 	}
 	if err := xrv.Validate(bytes.NewReader(b)); err != nil {
@@ -47,7 +47,7 @@ func parseWResult(b []byte) (*etree.Document, error) {
 // other <!…> declarations, processing instructions other than a leading XML
 // declaration, non-UTF-8 encodings, duplicate attributes, nesting deeper than
 // maxDepth, and anything but whitespace or comments around a single root.
-func scanTokens(b []byte) error {
+func scanTokens(b []byte, what string) error {
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	dec.Strict = true // CharsetReader stays nil: a declared non-UTF-8 encoding is an error.
 	depth, roots, first := 0, 0, true
@@ -57,25 +57,25 @@ func scanTokens(b []byte) error {
 			break
 		}
 		if err != nil {
-			return reject(err, "wresult is not well-formed XML")
+			return reject(err, "%s is not well-formed XML", what)
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return reject(nil, "wresult contains a DTD or other <!…> declaration; DTDs are not allowed")
+			return reject(nil, "%s contains a DTD or other <!…> declaration; DTDs are not allowed", what)
 		case xml.ProcInst:
 			if t.Target != "xml" || !first {
-				return reject(nil, "wresult contains the processing instruction <?%s?>; only a leading XML declaration is allowed", clip(t.Target))
+				return reject(nil, "%s contains the processing instruction <?%s?>; only a leading XML declaration is allowed", what, clip(t.Target))
 			}
 		case xml.StartElement:
 			if depth == 0 {
 				roots++
 				if roots > 1 {
-					return reject(nil, "wresult has more than one root element")
+					return reject(nil, "%s has more than one root element", what)
 				}
 			}
 			depth++
 			if depth > maxDepth {
-				return reject(nil, "wresult nests elements deeper than %d levels", maxDepth)
+				return reject(nil, "%s nests elements deeper than %d levels", what, maxDepth)
 			}
 			if err := uniqueAttrs(t); err != nil {
 				return err
@@ -84,12 +84,12 @@ func scanTokens(b []byte) error {
 			depth--
 		case xml.CharData:
 			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return reject(nil, "wresult has text outside its root element")
+				return reject(nil, "%s has text outside its root element", what)
 			}
 		}
 	}
 	if roots == 0 {
-		return reject(nil, "wresult has no root element")
+		return reject(nil, "%s has no root element", what)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/fedgate/fedgate/apppass"
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/mfa"
 	"github.com/fedgate/fedgate/proxytrust"
@@ -81,6 +82,7 @@ type Store interface {
 	// proxytrust.Store repeats mfa.Store's UseOnce with the same signature
 	// and contract: one method serves both.
 	proxytrust.Store
+	apppass.Store
 	Auditor
 	Collector
 	// Close releases the database handle. The Store must not be used after.
@@ -94,4 +96,7 @@ const (
 	MaxSealedLen = 4096 // TOTPRecord.SealedSecret
 	MaxAuditLen  = 1024 // each AuditEvent string (User, Reason, …)
 	MaxAuditList = 10000
+	// MaxAppPasswordsPerUser is the largest per-user limit CreateAppPassword
+	// accepts (apppass.MaxMaxPerUser).
+	MaxAppPasswordsPerUser = 50
 )

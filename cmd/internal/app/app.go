@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fedgate/fedgate/apppass"
 	"github.com/fedgate/fedgate/cmd/internal/config"
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/metadata"
@@ -51,7 +52,10 @@ type App struct {
 	Store     store.Store
 	Directory *ldapauth.Client
 	MFA       *mfa.Service
-	Lockout   *lockout.Policy // nil when extranet_lockout.mode is off
+	// AppPasswords are the app passwords of legacy clients (policy
+	// app_password on WS-Trust, created on /adfs/portal/security).
+	AppPasswords *apppass.Service
+	Lockout      *lockout.Policy // nil when extranet_lockout.mode is off
 	// ProxyTrust is the proxy-trust authority; nil when proxy_trust is off.
 	ProxyTrust *proxytrust.Authority
 	Tokens     *token.Issuer
@@ -115,6 +119,13 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 		Store: a.Store, Key: sealKey, Issuer: cfg.MFAIssuer(),
 		MaxFailures: cfg.MFA.MaxFailures, LockoutDuration: cfg.MFA.LockoutDuration.Std(),
 		Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "mfa"),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	a.AppPasswords, err = apppass.New(apppass.Config{
+		Store: a.Store, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "apppass"),
 	})
 	if err != nil {
 		return nil, err
@@ -191,11 +202,11 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	}
 	a.Web, err = web.New(web.Config{
 		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.Tokens, Audit: a.Store, Lockout: lp,
-		Mounts: []func(chi.Router){ws.Mount}, ProxyTrust: pt, SAML: a.SAML, Replay: a.Store,
+		Mounts: []func(chi.Router){ws.Mount}, ProxyTrust: pt, SAML: a.SAML, Replay: a.Store, IdPInitiated: cfg.RelyingParties.IdPInitiated,
 		SessionKey: sessionKey, SessionLifetime: cfg.Session.Lifetime.Std(), CookieName: cfg.Session.CookieName,
 		Brand: cfg.DisplayName(), Metadata: func() []byte { return meta },
-		PasswordChangeURL: cfg.Directory.PasswordChangeURL,
-		MaxBodyBytes:      cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,
+		PasswordChangeURL: cfg.Directory.PasswordChangeURL, AppPasswords: a.AppPasswords,
+		MaxBodyBytes: cfg.Listen.MaxBodyBytes, Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -302,7 +313,7 @@ func newWSTrust(cfg config.Config, a *App, public string, opts Options) (*wstrus
 	}
 	ws, err := wstrust.New(wstrust.Config{
 		Auth: a.Directory, Users: a.Directory, Tokens: a.Tokens, Parties: a.Parties, Replay: a.Store,
-		MFA: a.MFA, Audit: a.Store, Lockout: wlo,
+		MFA: a.MFA, Audit: a.Store, Lockout: wlo, AppPasswords: a.AppPasswords,
 		Policy: policy,
 		// The web handler's proxy-trust middleware runs before these
 		// endpoints and is the only source of network location and

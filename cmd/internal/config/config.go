@@ -329,6 +329,13 @@ type RelyingParties struct {
 	// metadata file. Default empty: no SAML 2.0 SP, and SAMLRequest
 	// sign-ins get the error page.
 	SAML []SAMLParty `yaml:"saml"`
+	// IdPInitiated turns on IdP-initiated sign-on at
+	// /adfs/ls/idpinitiatedsignon (AD FS's EnableIdpInitiatedSignonPage):
+	// a page listing the SAML 2.0 parties, and ?loginToRp=<entity ID>, which
+	// sign the user in and post an unsolicited Response to the party's
+	// default ACS. Default false: the page names the SAML trusts to anyone
+	// who opens it.
+	IdPInitiated bool `yaml:"idp_initiated"`
 }
 
 // MaxSAMLParties bounds relying_parties.saml.

@@ -39,9 +39,19 @@ type Options struct {
 	// (default), "extranet_only" (only through a trusted fedgate-proxy) or
 	// "never".
 	Office365MFA string
-	Logger       *slog.Logger
-	Now          func() time.Time
-	Rand         io.Reader
+	// Protocol is how Office 365 federates with fedgate: "wsfed" (default,
+	// WS-Federation as AD FS is usually set up) or "saml2" (the Entra SAML
+	// 2.0 federation profile: fedgate registers urn:federation:MicrosoftOnline
+	// as a SAML 2.0 party and the simulated site sends AuthnRequests).
+	Protocol string
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Rand     io.Reader
+
+	// LegacyClients is the Office 365 trust's WS-Trust legacy-client
+	// policy (relying_parties.office365.legacy_clients): "deny_enrolled"
+	// (default), "inside_only" or "app_password". WS-Federation only.
+	LegacyClients string
 }
 
 // FederatedDomain is the demo's federated domain; ManagedDomain is one
@@ -67,7 +77,11 @@ type Demo struct {
 	MSOnlineURL string // https://127.0.0.1:8444
 	ConfigPath  string
 	DataDir     string
+	Protocol    string      // "wsfed" or "saml2"
 	ClientTLS   *tls.Config // trusts the demo CA
+
+	// LegacyClients is Options.LegacyClients ("" for the default).
+	LegacyClients string
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -90,6 +104,13 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	if opts.Office365MFA == "" {
 		opts.Office365MFA = config.MFAAlways
 	}
+	switch opts.Protocol {
+	case "":
+		opts.Protocol = msonline.ProtocolWSFed
+	case msonline.ProtocolWSFed, msonline.ProtocolSAML2:
+	default:
+		return nil, fmt.Errorf("demo: --protocol %q: use %s or %s", opts.Protocol, msonline.ProtocolWSFed, msonline.ProtocolSAML2)
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -105,7 +126,7 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	if err := ensureKeys(opts.DataDir, opts.Now(), opts.Rand); err != nil {
 		return nil, fmt.Errorf("demo: keys: %w", err)
 	}
-	d := &Demo{DataDir: opts.DataDir, errc: make(chan error, 2)}
+	d := &Demo{DataDir: opts.DataDir, Protocol: opts.Protocol, LegacyClients: opts.LegacyClients, errc: make(chan error, 2)}
 	runCtx, cancel := context.WithCancel(ctx)
 	d.cancel = cancel
 	defer func() {
@@ -141,7 +162,12 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	}
 
 	d.ConfigPath = filepath.Join(opts.DataDir, fileConfig)
-	if err := os.WriteFile(d.ConfigPath, []byte(renderConfig(opts.DataDir, d, fedLn.Addr().String(), opts.Office365MFA)), 0o600); err != nil {
+	if opts.Protocol == msonline.ProtocolSAML2 {
+		if err := os.WriteFile(filepath.Join(opts.DataDir, fileEntraSPMetadata), []byte(entraSPMetadata(d.MSOnlineURL+"/login.srf")), 0o600); err != nil {
+			return nil, fmt.Errorf("demo: write SP metadata: %w", err)
+		}
+	}
+	if err := os.WriteFile(d.ConfigPath, []byte(renderConfig(opts.DataDir, d, fedLn.Addr().String(), opts.Office365MFA, opts.Protocol)), 0o600); err != nil {
 		return nil, fmt.Errorf("demo: write config: %w", err)
 	}
 	// The generated file goes through the same load path as `serve`.
@@ -226,7 +252,7 @@ func (d *Demo) msonline(ctx context.Context, opts Options) (http.Handler, error)
 		Now:         opts.Now,
 	}
 	site, err := msonline.New(msonline.Config{
-		Checker: checker, ManagedDomains: []string{ManagedDomain}, BaseURL: d.MSOnlineURL,
+		Checker: checker, ManagedDomains: []string{ManagedDomain}, BaseURL: d.MSOnlineURL, Protocol: opts.Protocol,
 		Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "msonline"),
 	})
 	if err != nil {
@@ -281,6 +307,7 @@ func (d *Demo) Banner() string {
 	fmt.Fprintf(&b, "fedgate demo is running.\n\n")
 	fmt.Fprintf(&b, "  Start here (simulated Microsoft Online): %s/\n", d.MSOnlineURL)
 	fmt.Fprintf(&b, "  fedgate (federation service):            %s/adfs/ls/\n", d.FedgateURL)
+	fmt.Fprintf(&b, "  Office 365 federation protocol:          %s\n", d.Protocol)
 	fmt.Fprintf(&b, "  Federation metadata:                     %s/FederationMetadata/2007-06/FederationMetadata.xml\n\n", d.FedgateURL)
 	fmt.Fprintf(&b, "  Accounts (federated domain %s; %s is a managed domain):\n", FederatedDomain, ManagedDomain)
 	for _, u := range ldaptest.Contoso() {

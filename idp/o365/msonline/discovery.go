@@ -46,6 +46,10 @@ func (s *Site) discover(w http.ResponseWriter, r *http.Request, login string) {
 		return
 	}
 	if fed := s.federationFor(domain); fed != nil {
+		if s.protocol == ProtocolSAML2 {
+			s.redirectSAML(w, r, fed, email)
+			return
+		}
 		s.redirectToIdP(w, r, fed, email)
 		return
 	}
@@ -67,9 +71,7 @@ func (s *Site) discover(w http.ResponseWriter, r *http.Request, login string) {
 func (s *Site) redirectToIdP(w http.ResponseWriter, r *http.Request, fed *federation, email string) {
 	wctx, err := s.newID(24)
 	if err != nil {
-		id := s.activityID()
-		s.log.ErrorContext(r.Context(), "msonline: cannot start sign-in", "activity_id", id, "err", err)
-		s.render(w, r, http.StatusInternalServerError, "rejected", rejectedData{Reason: "The site could not start the sign-in. Try again.", ActivityID: id})
+		s.startFailed(w, r, err)
 		return
 	}
 	s.pending.add(wctx, email, s.now())

@@ -13,11 +13,19 @@
 //	                         federated → 302 <PassiveSignInURI>?wa=wsignin1.0
 //	                                     &wtrealm=urn:federation:MicrosoftOnline
 //	                                     &wctx=<single-use>&username=<email>
+//	                         with Config.Protocol ProtocolSAML2 instead:
+//	                                   → 302 <PassiveSignInURI>?SAMLRequest=<deflated
+//	                                     AuthnRequest: Issuer urn:federation:MicrosoftOnline,
+//	                                     NameIDPolicy persistent, ACS /login.srf>
+//	                                     &RelayState=<single-use>
 //	                         managed   → #managed page (password stays in the cloud)
 //	                         unknown   → #unknown on the sign-in page
 //	POST /login.srf        wa=wsignin1.0, wresult, wctx (≤ 512 KiB form):
 //	                         wctx must be one this site issued and unused,
 //	                         then o365.Checker.CheckWResult
+//	                       or SAMLResponse, RelayState: the RelayState must be
+//	                         one issued for a SAML sign-in and unused, then
+//	                         o365.Checker.CheckSAMLResponse against its request
 //	                         → #signed-in page, or 400 #rejected with #reason
 //	GET  /healthz          200 "ok"
 //	GET  /static/msonline.css

@@ -15,10 +15,13 @@ const maxLoginSRFBody = 512 << 10
 // serveLoginSRF is Entra's token endpoint: it accepts the wresult only for a
 // wctx this site issued, once, and only if the Checker accepts the token.
 func (s *Site) serveLoginSRF(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	form, status, msg := readForm(w, r, maxLoginSRFBody)
 	if status != 0 {
 		s.rejected(w, r, status, msg, nil)
+		return
+	}
+	if form.Has("SAMLResponse") {
+		s.serveSAMLResponse(w, r, form)
 		return
 	}
 	wa, ok1 := single(form, "wa")
@@ -34,8 +37,9 @@ func (s *Site) serveLoginSRF(w http.ResponseWriter, r *http.Request) {
 	}
 	// The wctx is consumed before the token is checked: a bad token burns it,
 	// so a leaked wctx cannot be retried against.
-	requested, ok := s.pending.take(wctx, s.now())
-	if !ok {
+	p, ok := s.pending.takeRequest(wctx, s.now())
+	requested := p.login
+	if !ok || p.requestID != "" {
 		s.rejected(w, r, http.StatusBadRequest, "The wctx was not issued by this site, has expired or was already used. Start the sign-in again.", nil)
 		return
 	}
@@ -49,6 +53,12 @@ func (s *Site) serveLoginSRF(w http.ResponseWriter, r *http.Request) {
 		s.rejected(w, r, http.StatusBadRequest, reason, err)
 		return
 	}
+	s.accepted(w, r, res, requested)
+}
+
+// accepted logs a sign-in and renders the #signed-in page.
+func (s *Site) accepted(w http.ResponseWriter, r *http.Request, res *o365.Result, requested string) {
+	ctx := r.Context()
 	s.log.InfoContext(ctx, "msonline: sign-in accepted", "issuer", res.Issuer, "assertion_id", res.AssertionID, "mfa", res.MFA)
 	s.log.DebugContext(ctx, "msonline: signed-in user", "user_upn", res.UPN, "requested_login", requested)
 	s.render(w, r, http.StatusOK, "signedin", signedInData{Result: res, RequestedLogin: requested})

@@ -29,6 +29,10 @@ type Config struct {
 	// BaseURL is the site's own origin, e.g. "https://127.0.0.1:8444",
 	// without a path. The reply URL is BaseURL + "/login.srf". Required.
 	BaseURL string
+	// Protocol is how home-realm discovery federates: ProtocolWSFed
+	// (default when empty) or ProtocolSAML2. login.srf accepts a response
+	// only in the protocol its wctx or RelayState was issued for.
+	Protocol string
 	// Now is the clock for wctx expiry. Default: time.Now. The Checker has
 	// its own clock.
 	Now func() time.Time
@@ -42,16 +46,17 @@ type Config struct {
 
 // Site is the simulated Microsoft Online sign-in site, an http.Handler.
 type Site struct {
-	checker *o365.Checker
-	managed []string
-	baseURL string
-	now     func() time.Time
-	rand    io.Reader
-	log     *slog.Logger
-	pages   *pages
-	pending *pendingStore
-	mux     *http.ServeMux
-	feds    []federation
+	checker  *o365.Checker
+	protocol string
+	managed  []string
+	baseURL  string
+	now      func() time.Time
+	rand     io.Reader
+	log      *slog.Logger
+	pages    *pages
+	pending  *pendingStore
+	mux      *http.ServeMux
+	feds     []federation
 }
 
 // federation is a Checker federation with its parsed sign-in URL.
@@ -66,11 +71,18 @@ func New(cfg Config) (*Site, error) {
 	if cfg.Checker == nil {
 		errs = append(errs, errors.New("msonline: Config.Checker is required"))
 	}
+	switch cfg.Protocol {
+	case "":
+		cfg.Protocol = ProtocolWSFed
+	case ProtocolWSFed, ProtocolSAML2:
+	default:
+		errs = append(errs, fmt.Errorf("msonline: Config.Protocol %q: use %q or %q", cfg.Protocol, ProtocolWSFed, ProtocolSAML2))
+	}
 	base, err := parseBaseURL(cfg.BaseURL)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	s := &Site{checker: cfg.Checker, baseURL: base, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger, pending: newPendingStore(pendingLimit)}
+	s := &Site{checker: cfg.Checker, protocol: cfg.Protocol, baseURL: base, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger, pending: newPendingStore(pendingLimit)}
 	if s.now == nil {
 		s.now = time.Now
 	}

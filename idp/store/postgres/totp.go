@@ -43,6 +43,19 @@ func (s *Store) CreateTOTP(ctx context.Context, rec mfa.TOTPRecord) (bool, error
 	return tag.RowsAffected() == 1, nil
 }
 
+// ReplaceTOTP implements mfa.Store with one UPDATE.
+func (s *Store) ReplaceTOTP(ctx context.Context, rec mfa.TOTPRecord) (bool, error) {
+	if err := check.TOTP(rec); err != nil {
+		return false, err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE mfa_totp SET account_name = $1, secret = $2, created_at = $3 WHERE user_id = $4`,
+		rec.AccountName, rec.SealedSecret, ts(rec.CreatedAt), rec.UserID)
+	if err != nil {
+		return false, fmt.Errorf("postgres: replace totp: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // DeleteTOTP implements mfa.Store.
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) (bool, error) {
 	if err := check.Key("user ID", userID, store.MaxKeyLen); err != nil {

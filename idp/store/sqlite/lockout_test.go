@@ -33,13 +33,16 @@ func TestOpen_MigratesVersion1DatabaseToLockoutSchema(t *testing.T) {
 	}
 	s.Close()
 	// Turn it back into a version-1 database, as shipped before lockout.
-	rawExec(t, path, append(dropProxyTrust, "DROP TABLE lockout", "DELETE FROM schema_version WHERE version > 1")...)
+	rawExec(t, path, append(append(dropAppPasswords, dropProxyTrust...), "DROP TABLE lockout", "DELETE FROM schema_version WHERE version > 1")...)
 	s = open(t, path)
 	st := lockout.State{Unfamiliar: lockout.Counter{Count: 1, Last: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	if _, err := s.UpdateLockout(t.Context(), "key", func(lockout.State) (lockout.State, error) { return st, nil }); err != nil {
 		t.Fatalf("UpdateLockout after migrating from version 1: %v", err)
 	}
 }
+
+// dropAppPasswords undoes migration 0004.
+var dropAppPasswords = []string{"DROP TABLE app_passwords"}
 
 // dropProxyTrust undoes migration 0003.
 var dropProxyTrust = []string{"DROP TABLE proxy_enrollments", "DROP TABLE proxy_certificates", "DROP TABLE proxy_revocations"}
@@ -52,7 +55,7 @@ func TestOpen_MigratesVersion2DatabaseToProxyTrustSchema(t *testing.T) {
 	}
 	s.Close()
 	// Turn it back into a version-2 database, as shipped before proxy trust.
-	rawExec(t, path, append(dropProxyTrust, "DELETE FROM schema_version WHERE version > 2")...)
+	rawExec(t, path, append(append(dropAppPasswords, dropProxyTrust...), "DELETE FROM schema_version WHERE version > 2")...)
 	s = open(t, path)
 	if err := s.Revoke(t.Context(), "0a", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatalf("Revoke after migrating from version 2: %v", err)

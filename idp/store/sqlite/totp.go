@@ -42,6 +42,19 @@ func (s *Store) CreateTOTP(ctx context.Context, rec mfa.TOTPRecord) (bool, error
 	return affected(res, "create totp")
 }
 
+// ReplaceTOTP implements mfa.Store with one UPDATE.
+func (s *Store) ReplaceTOTP(ctx context.Context, rec mfa.TOTPRecord) (bool, error) {
+	if err := check.TOTP(rec); err != nil {
+		return false, err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE mfa_totp SET account_name = ?, secret = ?, created_at = ? WHERE user_id = ?`,
+		rec.AccountName, rec.SealedSecret, formatTime(rec.CreatedAt), rec.UserID)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: replace totp: %w", err)
+	}
+	return affected(res, "replace totp")
+}
+
 // DeleteTOTP implements mfa.Store.
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) (bool, error) {
 	if err := check.Key("user ID", userID, store.MaxKeyLen); err != nil {

@@ -32,6 +32,19 @@ func RunShared(t *testing.T, open2 func(t *testing.T) (a, b store.Store)) {
 
 func sharedTests() []sharedTest {
 	return []sharedTest{
+		{"AppPasswordRevokedAcrossNodes", func(t *testing.T, a, b store.Store) {
+			rec := appRecord("alice", 1)
+			mustCreateApp(t, a, rec, 10)
+			if got := listApp(t, b, "alice"); len(got) != 1 {
+				t.Fatalf("b sees %d app passwords", len(got))
+			}
+			if ok, err := b.DeleteAppPassword(t.Context(), "alice", rec.ID); err != nil || !ok {
+				t.Fatalf("b.DeleteAppPassword = %v, %v", ok, err)
+			}
+			if got := listApp(t, a, "alice"); len(got) != 0 {
+				t.Fatalf("a still sees %d", len(got))
+			}
+		}},
 		{"TOTPVisibleAcrossNodes", func(t *testing.T, a, b store.Store) {
 			rec := totpRecord("alice")
 			mustCreate(t, a, rec)

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Lockout", lockoutTests()},
 		{"Audit", auditTests()},
 		{"ProxyTrust", proxyTrustTests()},
+		{"AppPasswords", appPasswordTests()},
 		{"GC", gcTests()},
 		{"MFAService", mfaTests()},
 	}

@@ -55,6 +55,31 @@ func totpTests() []test {
 			got, _, _ := s.GetTOTP(t.Context(), "alice")
 			equalTOTP(t, got, rec)
 		}},
+		{"Replace", func(t *testing.T, s store.Store) {
+			rec := totpRecord("alice")
+			if ok, err := s.ReplaceTOTP(t.Context(), rec); err != nil || ok {
+				t.Fatalf("ReplaceTOTP without record = %v, %v; want false, nil", ok, err)
+			}
+			if _, ok, _ := s.GetTOTP(t.Context(), "alice"); ok {
+				t.Fatal("ReplaceTOTP inserted a record")
+			}
+			mustCreate(t, s, rec)
+			mustCreate(t, s, totpRecord("bob"))
+			next := rec
+			next.AccountName, next.SealedSecret, next.CreatedAt = "new@example.com", []byte("sealed-new"), t0().Add(time.Hour)
+			if ok, err := s.ReplaceTOTP(t.Context(), next); err != nil || !ok {
+				t.Fatalf("ReplaceTOTP = %v, %v; want true, nil", ok, err)
+			}
+			got, _, _ := s.GetTOTP(t.Context(), "alice")
+			equalTOTP(t, got, next)
+			got, _, _ = s.GetTOTP(t.Context(), "bob")
+			equalTOTP(t, got, totpRecord("bob"))
+			bad := next
+			bad.SealedSecret = nil
+			if _, err := s.ReplaceTOTP(t.Context(), bad); !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("ReplaceTOTP empty secret = %v, want ErrInvalid", err)
+			}
+		}},
 		{"Delete", func(t *testing.T, s store.Store) {
 			mustCreate(t, s, totpRecord("alice"))
 			mustCreate(t, s, totpRecord("bob"))
