@@ -94,35 +94,11 @@ func (s *Service) enrollment(accountName string, raw []byte) (*Enrollment, error
 // A wrong code stores nothing. It returns ErrAlreadyEnrolled when the user
 // already has an enrollment, including one saved concurrently.
 func (s *Service) Confirm(ctx context.Context, userID, accountName, secret, code string) error {
-	if err := checkText("userID", userID, maxUserIDLen); err != nil {
-		return err
-	}
-	if err := checkLabel("accountName", accountName, maxAccountLen); err != nil {
-		return err
-	}
-	if err := checkSecret(secret); err != nil {
-		return fmt.Errorf("%w: want unpadded upper-case base32 of %d to %d bytes", err, minSecretBytes, maxSecretBytes)
-	}
-	now := s.now()
-	if err := s.checkLock(ctx, userID); err != nil {
-		return err
-	}
-	if err := s.refuseEnrolled(ctx, userID); err != nil {
-		return err
-	}
-	if err := s.attempt(ctx, userID, secret, code, now); err != nil {
-		return err
-	}
-	sealed, err := s.sealer.seal([]byte(secret), seedAAD(userID))
+	rec, err := s.proveSeed(ctx, userID, accountName, secret, code, s.refuseEnrolled)
 	if err != nil {
 		return err
 	}
-	inserted, err := s.store.CreateTOTP(ctx, TOTPRecord{
-		UserID:       userID,
-		AccountName:  accountName,
-		SealedSecret: sealed,
-		CreatedAt:    now.UTC(),
-	})
+	inserted, err := s.store.CreateTOTP(ctx, rec)
 	if err != nil {
 		return fmt.Errorf("mfa: save enrollment: %w", err)
 	}
@@ -132,6 +108,37 @@ func (s *Service) Confirm(ctx context.Context, userID, accountName, secret, code
 	s.log.InfoContext(ctx, "mfa enrollment confirmed")
 	s.log.DebugContext(ctx, "mfa enrollment confirmed", slog.String("user_id", userID))
 	return nil
+}
+
+// proveSeed is the common half of Confirm and Replace: it validates the
+// input, runs precondition (enrolled or not), checks code against the new
+// secret under Verify's attempt budget, lockout and replay rules, and
+// returns the sealed record to store.
+func (s *Service) proveSeed(ctx context.Context, userID, accountName, secret, code string, precondition func(context.Context, string) error) (TOTPRecord, error) {
+	if err := checkText("userID", userID, maxUserIDLen); err != nil {
+		return TOTPRecord{}, err
+	}
+	if err := checkLabel("accountName", accountName, maxAccountLen); err != nil {
+		return TOTPRecord{}, err
+	}
+	if err := checkSecret(secret); err != nil {
+		return TOTPRecord{}, fmt.Errorf("%w: want unpadded upper-case base32 of %d to %d bytes", err, minSecretBytes, maxSecretBytes)
+	}
+	now := s.now()
+	if err := s.checkLock(ctx, userID); err != nil {
+		return TOTPRecord{}, err
+	}
+	if err := precondition(ctx, userID); err != nil {
+		return TOTPRecord{}, err
+	}
+	if err := s.attempt(ctx, userID, secret, code, now); err != nil {
+		return TOTPRecord{}, err
+	}
+	sealed, err := s.sealer.seal([]byte(secret), seedAAD(userID))
+	if err != nil {
+		return TOTPRecord{}, err
+	}
+	return TOTPRecord{UserID: userID, AccountName: accountName, SealedSecret: sealed, CreatedAt: now.UTC()}, nil
 }
 
 func (s *Service) refuseEnrolled(ctx context.Context, userID string) error {

@@ -33,32 +33,11 @@ func (s *Service) NewReplacement(ctx context.Context, userID, accountName string
 // enrollment (including one reset concurrently). The caller must already
 // have verified the user's current second factor in this session.
 func (s *Service) Replace(ctx context.Context, userID, accountName, secret, code string) error {
-	if err := checkText("userID", userID, maxUserIDLen); err != nil {
-		return err
-	}
-	if err := checkLabel("accountName", accountName, maxAccountLen); err != nil {
-		return err
-	}
-	if err := checkSecret(secret); err != nil {
-		return fmt.Errorf("%w: want unpadded upper-case base32 of %d to %d bytes", err, minSecretBytes, maxSecretBytes)
-	}
-	now := s.now()
-	if err := s.checkLock(ctx, userID); err != nil {
-		return err
-	}
-	if err := s.requireEnrolled(ctx, userID); err != nil {
-		return err
-	}
-	if err := s.attempt(ctx, userID, secret, code, now); err != nil {
-		return err
-	}
-	sealed, err := s.sealer.seal([]byte(secret), seedAAD(userID))
+	rec, err := s.proveSeed(ctx, userID, accountName, secret, code, s.requireEnrolled)
 	if err != nil {
 		return err
 	}
-	replaced, err := s.store.ReplaceTOTP(ctx, TOTPRecord{
-		UserID: userID, AccountName: accountName, SealedSecret: sealed, CreatedAt: now.UTC(),
-	})
+	replaced, err := s.store.ReplaceTOTP(ctx, rec)
 	if err != nil {
 		return fmt.Errorf("mfa: replace enrollment: %w", err)
 	}
