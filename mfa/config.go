@@ -28,6 +28,11 @@ const (
 type Config struct {
 	// Store holds enrollments, used steps and failure counters. Required.
 	Store Store
+	// RecoveryStore holds hashed recovery codes. Default: Store, when it
+	// also implements RecoveryStore (both fedgate backends do); otherwise
+	// recovery codes are off and their methods return
+	// ErrRecoveryUnavailable.
+	RecoveryStore RecoveryStore
 	// Key is the 32-byte AES-256-GCM key that seals seeds at rest. Required.
 	// Anyone holding both Key and the database can mint codes for every
 	// user; keep it out of the database and out of backups of it. Changing
@@ -83,6 +88,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if len(c.Key) != KeySize {
 		errs = append(errs, fmt.Errorf("mfa: Key must be %d bytes (AES-256), got %d", KeySize, len(c.Key)))
+	}
+	if rs, ok := c.Store.(RecoveryStore); ok && c.RecoveryStore == nil {
+		c.RecoveryStore = rs
 	}
 	if c.Issuer == "" {
 		c.Issuer = DefaultIssuer

@@ -26,4 +26,7 @@ var (
 	// ErrUnseal means a stored seed could not be opened: it was sealed with
 	// another key, belongs to another user, or was altered.
 	ErrUnseal = errors.New("mfa: sealed secret cannot be opened")
+	// ErrRecoveryUnavailable means no RecoveryStore is configured, so
+	// recovery codes can be neither generated nor used.
+	ErrRecoveryUnavailable = errors.New("mfa: recovery codes are not available")
 )

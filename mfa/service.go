@@ -20,6 +20,8 @@ const (
 // node of a farm) may share one database.
 type Service struct {
 	store       Store
+	recovery    RecoveryStore // nil: recovery codes off
+	recoveryKey []byte        // HMAC key of recovery code hashes
 	sealer      *sealer
 	issuer      string
 	skew        uint
@@ -43,6 +45,8 @@ func New(cfg Config) (*Service, error) {
 	}
 	return &Service{
 		store:       cfg.Store,
+		recovery:    cfg.RecoveryStore,
+		recoveryKey: recoveryKeyFrom(cfg.Key),
 		sealer:      sl,
 		issuer:      cfg.Issuer,
 		skew:        cfg.Skew,
@@ -66,8 +70,8 @@ func (s *Service) Enrolled(ctx context.Context, userID string) (bool, error) {
 	return ok, nil
 }
 
-// Reset deletes the enrollment of userID and clears its failure counter, so
-// the user can enroll again. It reports whether an enrollment existed. A
+// Reset deletes the enrollment of userID, its recovery codes and its
+// failure counter, so the user can enroll again. It reports whether an enrollment existed. A
 // running lockout is not lifted; it expires on its own.
 func (s *Service) Reset(ctx context.Context, userID string) (bool, error) {
 	if err := checkText("userID", userID, maxUserIDLen); err != nil {
@@ -76,6 +80,11 @@ func (s *Service) Reset(ctx context.Context, userID string) (bool, error) {
 	deleted, err := s.store.DeleteTOTP(ctx, userID)
 	if err != nil {
 		return false, fmt.Errorf("mfa: delete enrollment: %w", err)
+	}
+	if s.recovery != nil {
+		if err := s.recovery.ReplaceRecoveryCodes(ctx, userID, nil, s.now().UTC()); err != nil {
+			return deleted, fmt.Errorf("mfa: delete recovery codes: %w", err)
+		}
 	}
 	if err := s.store.ResetFailures(ctx, failureKind, userID); err != nil {
 		return deleted, fmt.Errorf("mfa: reset failures: %w", err)

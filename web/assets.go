@@ -18,7 +18,7 @@ var staticFS embed.FS
 
 // requiredPages are checked at construction so that a missing template
 // fails startup, not the first request.
-var requiredPages = []string{"signin", "mfa", "enroll", "autopost", "error", "signedout", "passwordchange", "idpinitiated", "portal", "portalcreated", "portalreenroll"}
+var requiredPages = []string{"signin", "mfa", "enroll", "autopost", "error", "signedout", "passwordchange", "idpinitiated", "portal", "portalcreated", "portalreenroll", "portalrecovery"}
 
 // pages holds one parsed template set per page, each the shared layout
 // plus the page's own blocks. Parsed once; safe for concurrent use.

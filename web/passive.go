@@ -31,6 +31,9 @@ type pageData struct {
 	State        string
 	CSRF         string
 	Username     string
+	// RecoveryState is the sealed state of the code page's recovery-code
+	// form; "" when recovery codes are off.
+	RecoveryState string
 	// Enrollment page.
 	QRCode any // template.URL of a data: image
 	Secret string
@@ -216,6 +219,8 @@ func (s *Server) passivePost(w http.ResponseWriter, r *http.Request) error {
 		return s.postMFA(w, r, st, party)
 	case stepEnroll:
 		return s.postEnroll(w, r, st, party)
+	case stepRecovery:
+		return s.postRecovery(w, r, st, party)
 	}
 	return badRequest("This page is out of date.", fmt.Errorf("web: unknown step %q", st.Step))
 }
@@ -236,6 +241,9 @@ func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, st *flowStat
 	case stepMFA:
 		name = "mfa"
 		d.Username = st.User.UPN
+		if d.RecoveryState, err = s.recoveryState(st); err != nil {
+			return err
+		}
 	case stepEnroll:
 		name = "enroll"
 		d.Username = st.User.UPN

@@ -122,6 +122,10 @@ type portalData struct {
 	EnrolledSince                    time.Time
 	AppPasswordsOn                   bool
 	AppPasswords                     []apppass.Info
+	// Recovery codes: the section is shown when RecoveryOn.
+	RecoveryOn        bool
+	RecoveryRemaining int
+	RecoveryCodes     []string // the new set, on the page that shows it once
 	// Created page.
 	Created *apppass.Created
 	// Re-enrollment page.
@@ -152,6 +156,9 @@ func (s *Server) renderPortal(w http.ResponseWriter, r *http.Request, sess *ssoS
 	d.Error, d.Notice = errMsg, notice
 	if d.EnrolledSince, d.Enrolled, err = s.mfa.EnrolledSince(r.Context(), sess.User.ID); err != nil {
 		return fmt.Errorf("web: portal enrollment lookup: %w", err)
+	}
+	if err := s.portalRecoveryInfo(r.Context(), d, sess.User.ID); err != nil {
+		return err
 	}
 	if s.apppass != nil {
 		d.AppPasswordsOn = true
@@ -201,6 +208,8 @@ func (s *Server) portalPost(w http.ResponseWriter, r *http.Request) error {
 		return s.portalCreate(w, r, sess)
 	case st.Step == stepPortal && action == "revoke" && s.apppass != nil:
 		return s.portalRevoke(w, r, sess)
+	case st.Step == stepPortal && action == actionRecovery:
+		return s.portalRecoveryGenerate(w, r, sess)
 	case st.Step == stepPortal && action == "replace":
 		return s.portalReplaceStart(w, r, sess)
 	case st.Step == stepReenroll && action == "confirm" && st.EnrollSecret != "":

@@ -78,6 +78,7 @@ type Collector interface {
 // sharing one database.
 type Store interface {
 	mfa.Store
+	mfa.RecoveryStore
 	lockout.Store
 	// proxytrust.Store repeats mfa.Store's UseOnce with the same signature
 	// and contract: one method serves both.
@@ -99,4 +100,8 @@ const (
 	// MaxAppPasswordsPerUser is the largest per-user limit CreateAppPassword
 	// accepts (apppass.MaxMaxPerUser).
 	MaxAppPasswordsPerUser = 50
+	// MaxRecoveryCodes is the most recovery code hashes one
+	// ReplaceRecoveryCodes call may store; MaxRecoveryHashLen bounds each.
+	MaxRecoveryCodes   = 32
+	MaxRecoveryHashLen = 64
 )

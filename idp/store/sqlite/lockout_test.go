@@ -41,8 +41,8 @@ func TestOpen_MigratesVersion1DatabaseToLockoutSchema(t *testing.T) {
 	}
 }
 
-// dropAppPasswords undoes migration 0004.
-var dropAppPasswords = []string{"DROP TABLE app_passwords"}
+// dropAppPasswords undoes migration 0004 (and 0005, which follows it).
+var dropAppPasswords = append([]string{"DROP TABLE app_passwords"}, dropRecoveryCodes...)
 
 // dropProxyTrust undoes migration 0003.
 var dropProxyTrust = []string{"DROP TABLE proxy_enrollments", "DROP TABLE proxy_certificates", "DROP TABLE proxy_revocations"}

@@ -65,6 +65,19 @@ func sharedTests() []sharedTest {
 				t.Error("a still sees alice after b deleted her")
 			}
 		}},
+		{"RecoveryCodeSpentOnEveryNode", func(t *testing.T, a, b store.Store) {
+			hs := recoveryHashes("a", 2)
+			replaceRecovery(t, a, "alice", hs)
+			sameSet(t, recoverySet(t, b, "alice"), hs)
+			consume(t, b, "alice", hs[0], true)
+			consume(t, a, "alice", hs[0], false)
+			if got := concurrentConsumes(t, 20, hs[1], a, b); got != 1 {
+				t.Fatalf("%d of 20 concurrent consumes on two nodes succeeded, want 1", got)
+			}
+		}},
+		{"ConcurrentRecoveryReplaceAcrossNodesLeavesOneSet", func(t *testing.T, a, b store.Store) {
+			concurrentReplaces(t, 8, a, b)
+		}},
 		{"UseOnceSpentOnEveryNode", func(t *testing.T, a, b store.Store) {
 			useOnce(t, a, "totp", "alice:1", future(), true)
 			useOnce(t, b, "totp", "alice:1", future(), false)

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", auditTests()},
 		{"ProxyTrust", proxyTrustTests()},
 		{"AppPasswords", appPasswordTests()},
+		{"RecoveryCodes", recoveryTests()},
 		{"GC", gcTests()},
 		{"MFAService", mfaTests()},
 	}
