@@ -316,7 +316,7 @@ func (d *Demo) Banner() string {
 		case u.Disabled:
 			note = "  (disabled: refused)"
 		case u.PasswordExpired:
-			note = "  (password expired: refused)"
+			note = "  (password expired: told to change it)"
 		}
 		fmt.Fprintf(&b, "    %-20s %s%s\n", u.UPN, u.Password, note)
 	}
