@@ -37,7 +37,6 @@
 // printed; the passwords are the published demo accounts.
 'use strict';
 
-const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -63,52 +62,8 @@ const MFA_TEXT = 'MFA done by the federated IdP';
 const NO_MFA_TEXT = 'No MFA claim';
 const SHOT_PREFIX = 'proxy-';
 
-// ---------------------------------------------------------------- TOTP (RFC 6238)
-
-const TOTP_PERIOD_S = 30;
-const MAX_SECRET_CHARS = 128;
-
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const clean = text.replace(/[\s=]/g, '').toUpperCase();
-  if (clean.length === 0 || clean.length > MAX_SECRET_CHARS) {
-    throw new Error(`base32 seed has ${clean.length} characters; want 1 to ${MAX_SECRET_CHARS}`);
-  }
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of clean) {
-    const idx = alphabet.indexOf(ch);
-    if (idx < 0) throw new Error('base32 seed contains a character outside A-Z2-7');
-    value = (value << 5) | idx;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// hotp is RFC 4226 section 5.3.
-function hotp(key, counter, digits = 6) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const mac = crypto.createHmac('sha1', key).update(msg).digest();
-  const off = mac[mac.length - 1] & 0x0f;
-  const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
-  return String(bin % 10 ** digits).padStart(digits, '0');
-}
-
-// selfTestTOTP checks hotp against RFC 6238 Appendix B, so a refused code
-// can never be blamed on fedgate.
-function selfTestTOTP() {
-  const key = base32Decode('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
-  for (const [t, want] of [[59, '94287082'], [1111111109, '07081804'], [20000000000, '65353130']]) {
-    const got = hotp(key, Math.floor(t / TOTP_PERIOD_S), 8);
-    if (got !== want) throw new Error(`TOTP self-test failed at T=${t}: got ${got}, want ${want}`);
-  }
-}
+// TOTP (RFC 6238): see totp.js.
+const { base32Decode, hotp, totpStep, selfTestTOTP } = require('./totp');
 
 // ---------------------------------------------------------------- run state
 
@@ -331,7 +286,7 @@ async function walk(run) {
   await run.screenshot(page, 'extranet-enroll-qr');
   const key = base32Decode(await text(page, '#secret'));
   expect(key.length >= 16, `TOTP seed is ${key.length} bytes; want at least 16`);
-  await page.fill('#codeInput', hotp(key, Math.floor(Date.now() / 1000 / TOTP_PERIOD_S)));
+  await page.fill('#codeInput', hotp(key, totpStep(Date.now())));
   let seen = tokenPosted(run, page);
   await page.click('#verifyButton');
   const extranet = await signedIn(run, page, 'extranet-msonline-signed-in', seen);
