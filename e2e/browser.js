@@ -34,6 +34,11 @@
 // Secrets: the TOTP seed and codes are never printed; the summary only says
 // how long the seed was. The demo passwords below are the published demo
 // accounts (ldaptest.Contoso), not secrets.
+//
+// As a module (require('./browser')), it lends its run harness and page
+// steps to other walks against the demo (browser-samba.js): runScript
+// parses the same two arguments, runs a walk and prints the summary; the
+// walk here runs only when the file is executed directly.
 'use strict';
 
 const fs = require('fs');
@@ -80,10 +85,15 @@ function expect(cond, message) {
 const ABOUT_BLANK = 'about:blank';
 
 class Run {
-  constructor(startURL, outDir) {
+  // shotPrefix (default none) starts every screenshot's file name, so walks
+  // sharing an output directory keep their own numbering; name (default
+  // browser.js) labels progress lines.
+  constructor(startURL, outDir, { shotPrefix = '', name = 'browser.js' } = {}) {
     this.startURL = startURL;
     this.startOrigin = new URL(startURL).origin;
     this.outDir = outDir;
+    this.shotPrefix = shotPrefix;
+    this.name = name;
     this.shots = 0;
     this.pages = [];
     this.consoleErrors = [];
@@ -99,12 +109,13 @@ class Run {
     this.result = {};
   }
 
-  // screenshot saves a full-page PNG named NN-name.png and records the page.
+  // screenshot saves a full-page PNG named <shotPrefix>NN-name.png and
+  // records the page.
   async screenshot(page, name) {
-    const file = `${String(++this.shots).padStart(2, '0')}-${name}.png`;
+    const file = `${this.shotPrefix}${String(++this.shots).padStart(2, '0')}-${name}.png`;
     await page.screenshot({ path: path.join(this.outDir, file), fullPage: true, timeout: STEP_TIMEOUT_MS });
     this.pages.push({ n: this.shots, name, phase: this.phase, url: page.url(), screenshot: file });
-    progress(`${file}  ${page.url()}`);
+    progress(this.name, `${file}  ${page.url()}`);
     return file;
   }
 
@@ -192,8 +203,8 @@ class Run {
   }
 }
 
-function progress(msg) {
-  process.stderr.write(`[browser.js] ${msg}\n`);
+function progress(name, msg) {
+  process.stderr.write(`[${name}] ${msg}\n`);
 }
 
 // ---------------------------------------------------------------- page helpers
@@ -297,9 +308,10 @@ async function viaAutoPost(run, page, shotName, action) {
   return { page: shown.url, action: shown.action, fields: posted.fields };
 }
 
-// expectSignedIn checks the simulated Microsoft Online accepted alice's
-// token with MFA, screenshots the page and returns what it shows.
-async function expectSignedIn(run, page, shotName) {
+// expectSignedIn checks the simulated Microsoft Online accepted the token
+// of want.upn (default alice) with MFA and want.immutableID, screenshots
+// the page and returns what it shows.
+async function expectSignedIn(run, page, shotName, want = { upn: ALICE, immutableID: ALICE_IMMUTABLE_ID }) {
   if (await page.locator('#rejected').count() > 0) {
     throw new ExpectationError(`simulated Microsoft Online rejected the token: ${await text(page, '#reason')}`);
   }
@@ -312,9 +324,9 @@ async function expectSignedIn(run, page, shotName) {
     issuer: await text(page, '#issuer'),
     url: page.url(),
   };
-  expect(shown.upn === ALICE, `signed in as ${JSON.stringify(shown.upn)}, want ${ALICE}`);
+  expect(shown.upn === want.upn, `signed in as ${JSON.stringify(shown.upn)}, want ${want.upn}`);
   expect(shown.mfa === MFA_TEXT, `#mfa says ${JSON.stringify(shown.mfa)}, want ${JSON.stringify(MFA_TEXT)}`);
-  expect(shown.immutableID === ALICE_IMMUTABLE_ID, `ImmutableID ${JSON.stringify(shown.immutableID)}, want ${ALICE_IMMUTABLE_ID}`);
+  expect(shown.immutableID === want.immutableID, `ImmutableID ${JSON.stringify(shown.immutableID)}, want ${want.immutableID}`);
   expect(shown.issuer !== '', 'the signed-in page shows no issuer');
   return shown;
 }
@@ -358,23 +370,12 @@ function codeFor(key, lastStep) {
   return { code: hotp(key, step), step };
 }
 
-// ---------------------------------------------------------------- the walk
-
-async function walk(run) {
-  // Browser 1: first sign-in with enrollment, then single sign-on.
-  run.phase = 'first sign-in';
-  const b1 = await run.openBrowser('browser-1');
-  let page = b1.page;
-  await openStartPage(run, page, 'msonline-signin');
-  await submitEmail(page, ALICE);
-  await passwordPage(run, page, ALICE, 'fedgate-password');
-  const fedgateOrigin = new URL(page.url()).origin;
-  const hrd = new URL(page.url());
-  expect(hrd.pathname === '/adfs/ls/' && hrd.searchParams.get('wa') === 'wsignin1.0' &&
-    hrd.searchParams.get('wtrealm') === 'urn:federation:MicrosoftOnline',
-  `home-realm discovery sent the browser to ${page.url()}, want /adfs/ls/?wa=wsignin1.0&wtrealm=urn:federation:MicrosoftOnline`);
-  await page.fill('#passwordInput', ALICE_PASSWORD);
-  await page.click('#submitButton');
+// enroll completes fedgate's authenticator enrollment page (which must be
+// showing or about to show): it checks the QR code and the otpauth:// URI,
+// screenshots the page as enroll-qr, decodes the seed and types the current
+// code without submitting it. It returns the seed, the code's TOTP step and
+// the QR code's size; the seed is never printed.
+async function enroll(run, page) {
   await waitFor(page, '#enrollForm', 'the authenticator enrollment page');
   await waitFor(page, '#qr', 'the enrollment QR code');
   const qr = await page.$eval('#qr', (img) => ({
@@ -394,12 +395,35 @@ async function walk(run) {
   const uri = await text(page, '#otpauth-uri');
   expect(uri.startsWith('otpauth://totp/') && new URL(uri).searchParams.get('secret') === secret,
     'the otpauth:// URI does not carry the seed shown in #secret');
-  let totp = codeFor(key, -1);
+  const totp = codeFor(key, -1);
   await page.fill('#codeInput', totp.code);
+  return { key, totp, qr: { width: qr.w, height: qr.h } };
+}
+
+// ---------------------------------------------------------------- the walk
+
+async function walk(run) {
+  // Browser 1: first sign-in with enrollment, then single sign-on.
+  run.phase = 'first sign-in';
+  const b1 = await run.openBrowser('browser-1');
+  let page = b1.page;
+  await openStartPage(run, page, 'msonline-signin');
+  await submitEmail(page, ALICE);
+  await passwordPage(run, page, ALICE, 'fedgate-password');
+  const fedgateOrigin = new URL(page.url()).origin;
+  const hrd = new URL(page.url());
+  expect(hrd.pathname === '/adfs/ls/' && hrd.searchParams.get('wa') === 'wsignin1.0' &&
+    hrd.searchParams.get('wtrealm') === 'urn:federation:MicrosoftOnline',
+  `home-realm discovery sent the browser to ${page.url()}, want /adfs/ls/?wa=wsignin1.0&wtrealm=urn:federation:MicrosoftOnline`);
+  await page.fill('#passwordInput', ALICE_PASSWORD);
+  await page.click('#submitButton');
+  const enrolled = await enroll(run, page);
+  const { key } = enrolled;
+  let { totp } = enrolled;
   const firstPost = await viaAutoPost(run, page, 'fedgate-autopost', () => page.click('#verifyButton'));
   const first = await expectSignedIn(run, page, 'msonline-signed-in');
   run.checkClean();
-  run.result.firstSignIn = { ...first, enrolled: true, seedBytes: key.length, qr: { width: qr.w, height: qr.h }, autoPost: firstPost };
+  run.result.firstSignIn = { ...first, enrolled: true, seedBytes: key.length, qr: enrolled.qr, autoPost: firstPost };
 
   run.phase = 'single sign-on';
   await openStartPage(run, page, 'msonline-signin-again');
@@ -489,57 +513,66 @@ async function walk(run) {
 
 // ---------------------------------------------------------------- main
 
-function usage(msg) {
-  process.stderr.write(`browser.js: ${msg}\nusage: node browser.js <start-url> <out-dir>\n`);
+function usage(name, msg) {
+  process.stderr.write(`${name}: ${msg}\nusage: node ${name} <start-url> <out-dir>\n`);
   process.exit(2);
 }
 
-function parseArgs(argv) {
-  if (argv.length !== 2) usage(`want 2 arguments, got ${argv.length}`);
+function parseArgs(name, argv) {
+  if (argv.length !== 2) usage(name, `want 2 arguments, got ${argv.length}`);
   const [start, outDir] = argv;
-  if (start.length > MAX_URL_LENGTH) usage(`start URL is longer than ${MAX_URL_LENGTH} characters`);
+  if (start.length > MAX_URL_LENGTH) usage(name, `start URL is longer than ${MAX_URL_LENGTH} characters`);
   let u;
   try {
     u = new URL(start);
   } catch (err) {
-    usage(`start URL ${JSON.stringify(start)} does not parse: ${err.message}`);
+    usage(name, `start URL ${JSON.stringify(start)} does not parse: ${err.message}`);
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') usage(`start URL scheme ${u.protocol} is not http(s)`);
-  if (!outDir) usage('the output directory is empty');
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') usage(name, `start URL scheme ${u.protocol} is not http(s)`);
+  if (!outDir) usage(name, 'the output directory is empty');
   return { startURL: u.href, outDir: path.resolve(outDir) };
 }
 
 // prepareOutDir creates dir and removes screenshots of an earlier run (only
-// files named like ours: two digits, a dash, [A-Za-z0-9-], .png).
-function prepareOutDir(dir) {
+// files named like ours: the prefix, two digits, a dash, [A-Za-z0-9-], .png).
+function prepareOutDir(dir, shotPrefix) {
   fs.mkdirSync(dir, { recursive: true });
+  const ours = new RegExp(`^${shotPrefix}\\d{2}-[A-Za-z0-9-]+\\.png$`);
   for (const f of fs.readdirSync(dir)) {
-    if (/^\d{2}-[A-Za-z0-9-]+\.png$/.test(f)) fs.rmSync(path.join(dir, f), { force: true });
+    if (ours.test(f)) fs.rmSync(path.join(dir, f), { force: true });
   }
 }
 
-async function main() {
-  const { startURL, outDir } = parseArgs(process.argv.slice(2));
+// runScript is a walk script's main: it takes <start-url> <out-dir> from
+// the command line, prepares the output directory (screenshots named
+// <shotPrefix>NN-*.png; the prefix is lower-case letters and dashes), runs
+// walk(run) under the RUN_TIMEOUT_MS watchdog and prints the JSON summary.
+// It resolves to the exit status: 0 every expectation held, 1 one failed
+// (the summary has the phase, error, URL and a screenshot); setup and
+// usage errors exit 2 at once. name is the script's file name in messages.
+async function runScript({ name, walk: walkFn, shotPrefix = '' }) {
+  if (!/^[a-z-]*$/.test(shotPrefix)) throw new Error(`shot prefix ${JSON.stringify(shotPrefix)} is not [a-z-]*`);
+  const { startURL, outDir } = parseArgs(name, process.argv.slice(2));
   try {
     selfTestTOTP();
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (apt-get install -y chromium)`);
     require.resolve('playwright-core');
-    prepareOutDir(outDir);
+    prepareOutDir(outDir, shotPrefix);
   } catch (err) {
-    process.stderr.write(`browser.js: setup: ${err.message}\n`);
+    process.stderr.write(`${name}: setup: ${err.message}\n`);
     process.exit(2);
   }
 
-  const run = new Run(startURL, outDir);
+  const run = new Run(startURL, outDir, { shotPrefix, name });
   const watchdog = setTimeout(() => {
     process.stdout.write(JSON.stringify(run.summary({ ok: false, error: `run exceeded ${RUN_TIMEOUT_MS} ms during ${run.phase}` }), null, 2) + '\n');
-    process.stderr.write(`browser.js: FAIL: run exceeded ${RUN_TIMEOUT_MS} ms during ${run.phase}\n`);
+    process.stderr.write(`${name}: FAIL: run exceeded ${RUN_TIMEOUT_MS} ms during ${run.phase}\n`);
     process.exit(1);
   }, RUN_TIMEOUT_MS);
   watchdog.unref();
 
   try {
-    await walk(run);
+    await walkFn(run);
     run.checkClean();
     process.stdout.write(JSON.stringify(run.summary({ ok: true }), null, 2) + '\n');
     return 0;
@@ -547,11 +580,11 @@ async function main() {
     const failure = { ok: false, phase: run.phase, error: err.message, expectation: err instanceof ExpectationError };
     if (run.page && !run.page.isClosed()) {
       failure.url = run.page.url();
-      const name = `FAILED-${run.phase.replace(/[^A-Za-z0-9]+/g, '-')}`;
-      failure.screenshot = await run.screenshot(run.page, name).catch((e) => `screenshot failed: ${e.message}`);
+      const shot = `FAILED-${run.phase.replace(/[^A-Za-z0-9]+/g, '-')}`;
+      failure.screenshot = await run.screenshot(run.page, shot).catch((e) => `screenshot failed: ${e.message}`);
     }
     process.stdout.write(JSON.stringify(run.summary(failure), null, 2) + '\n');
-    process.stderr.write(`browser.js: FAIL during ${run.phase}: ${err.message}\n` +
+    process.stderr.write(`${name}: FAIL during ${run.phase}: ${err.message}\n` +
       (failure.url ? `  at ${failure.url}\n  screenshot ${path.join(outDir, String(failure.screenshot))}\n` : '') +
       (err instanceof ExpectationError ? '' : `${err.stack}\n`));
     return 1;
@@ -561,7 +594,17 @@ async function main() {
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  process.stderr.write(`browser.js: ${err.stack || err}\n`);
-  process.exit(1);
-});
+// exitWith runs a walk script's main and exits with its status.
+function exitWith(name, promise) {
+  promise.then((code) => process.exit(code), (err) => {
+    process.stderr.write(`${name}: ${err.stack || err}\n`);
+    process.exit(1);
+  });
+}
+
+module.exports = {
+  runScript, exitWith, ExpectationError, expect, waitFor, describe, text, openStartPage, submitEmail,
+  viaAutoPost, expectSignedIn, passwordPage, signInError, enroll, codeFor, MFA_TEXT, GENERIC_ERROR_PREFIX,
+};
+
+if (require.main === module) exitWith('browser.js', runScript({ name: 'browser.js', walk }));

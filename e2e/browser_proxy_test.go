@@ -9,14 +9,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -58,7 +56,7 @@ func TestBrowser_ProxyExtranetOnlyMFA(t *testing.T) {
 	fedgateBin := buildCmd(t, root, "./cmd/fedgate", filepath.Join(bins, "fedgate"))
 	proxyBin := buildCmd(t, root, "./cmd/fedgate-proxy", filepath.Join(bins, "fedgate-proxy"))
 
-	demo := startDemoArgs(t, fedgateBin, "--mfa", "extranet_only")
+	demo := startDemo(t, fedgateBin, "--mfa", "extranet_only")
 	px := startProxy(t, fedgateBin, proxyBin, demo)
 
 	outDir := filepath.Join(root, "e2e", "out")
@@ -100,77 +98,6 @@ func TestBrowser_ProxyExtranetOnlyMFA(t *testing.T) {
 			}
 		}
 	}
-}
-
-// buildCmd compiles the main package pkg to out.
-func buildCmd(t *testing.T, root, pkg, out string) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("e2e: the go tool is not on PATH: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), buildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, pkg)
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("e2e: go build %s: %v\n%s", pkg, err, b)
-	}
-	return out
-}
-
-// startGroup starts cmd in its own process group and stops the group in
-// t.Cleanup (SIGTERM, then SIGKILL after stopTimeout). The returned
-// channel receives cmd's exit once.
-func startGroup(t *testing.T, cmd *exec.Cmd, name string) <-chan error {
-	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("e2e: start %s: %v", name, err)
-	}
-	exited := make(chan error, 1)
-	done := make(chan struct{})
-	go func() {
-		exited <- cmd.Wait()
-		close(done)
-	}()
-	pgid := cmd.Process.Pid
-	t.Cleanup(func() {
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		timer := time.NewTimer(stopTimeout)
-		defer timer.Stop()
-		select {
-		case <-done:
-		case <-timer.C:
-			t.Logf("%s ignored SIGTERM for %s; killing its process group", name, stopTimeout)
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-done
-		}
-	})
-	return exited
-}
-
-// startDemoArgs is startDemo with extra `fedgate demo` flags.
-func startDemoArgs(t *testing.T, bin string, extra ...string) *runningDemo {
-	t.Helper()
-	data := t.TempDir()
-	banner, logs := newBannerWriter(), &capture{}
-	args := append([]string{"demo", "--listen", "127.0.0.1:0", "--msonline-listen", "127.0.0.1:0", "--data", data}, extra...)
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = banner, logs
-	exited := startGroup(t, cmd, "fedgate demo")
-	ctx, cancel := context.WithTimeout(t.Context(), bannerTimeout)
-	defer cancel()
-	select {
-	case <-banner.ready:
-	case err := <-exited:
-		t.Fatalf("e2e: fedgate demo exited before printing its URLs: %v\nstdout:\n%s\nstderr:\n%s", err, banner, logs)
-	case <-ctx.Done():
-		t.Fatalf("e2e: fedgate demo printed no URLs within %s\nstdout:\n%s\nstderr:\n%s", bannerTimeout, banner, logs)
-	}
-	msonline, fedgate := banner.urls()
-	t.Logf("fedgate demo %v: start %s, fedgate %s", extra, msonline, fedgate)
-	return &runningDemo{msonline: msonline, fedgate: strings.TrimSuffix(fedgate, "/adfs/ls/"), logs: logs, data: data}
 }
 
 // runningProxy is an enrolled `fedgate-proxy run` subprocess.
@@ -340,38 +267,8 @@ func (w *addrWriter) Write(p []byte) (int, error) {
 // failed expectation fails the test with the phase, page and screenshot.
 func runBrowserProxyJS(t *testing.T, node, dir string, demo *runningDemo, proxyOrigin, outDir string) *proxySummary {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "browser-proxy.js", demo.msonline, demo.fedgate, proxyOrigin, outDir)
-	cmd.Dir = dir
-	stdout, stderr := &capture{}, &capture{}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = stopTimeout
-	err := cmd.Run()
-	t.Logf("browser-proxy.js stderr:\n%s", stderr)
-
 	var sum proxySummary
-	decodeErr := json.Unmarshal(stdout.Bytes(), &sum)
-	if decodeErr == nil {
-		if werr := os.WriteFile(filepath.Join(outDir, "proxy-summary.json"), stdout.Bytes(), 0o644); werr != nil {
-			t.Logf("e2e: keep the summary: %v", werr)
-		}
-	}
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("e2e: browser-proxy.js did not finish within %s: %v", browserTimeout, err)
-	case err == nil && (decodeErr != nil || !sum.OK):
-		t.Fatalf("e2e: browser-proxy.js passed without an ok summary (%v)\n%s", decodeErr, stdout)
-	case err == nil:
-	case errors.As(err, &exit) && exit.ExitCode() == 1 && decodeErr == nil:
-		t.Fatalf("browser-proxy.js: %s failed: %s\n  page: %s\n  screenshot: %s",
-			sum.Phase, sum.Error, sum.URL, filepath.Join(outDir, sum.Screenshot))
-	default:
-		t.Fatalf("e2e: node browser-proxy.js: %v\nstdout:\n%s", err, stdout)
-	}
+	runWalk(t, node, dir, "browser-proxy.js", []string{demo.msonline, demo.fedgate, proxyOrigin, outDir}, nil, outDir, "proxy-summary.json", &sum)
 	if len(sum.CSPViolations)+len(sum.PageErrors)+len(sum.StrayRequests) > 0 {
 		t.Errorf("CSP violations %s; page errors %s; requests bypassing the proxy %s", sum.CSPViolations, sum.PageErrors, sum.StrayRequests)
 	}
@@ -398,37 +295,18 @@ var requiredProxyShots = []string{
 	"intranet-msonline-signin", "intranet-fedgate-password", "intranet-msonline-signed-in",
 }
 
-// checkProxyShots asserts the screenshots are numbered in order, exist as
-// PNG files and include every required page.
+// checkProxyShots asserts on browser-proxy.js's screenshots (see
+// checkShots).
 func checkProxyShots(t *testing.T, sum *proxySummary, outDir string) {
 	t.Helper()
-	seen := map[string]bool{}
-	for i, p := range sum.Pages {
-		if want := fmt.Sprintf("%s%02d-%s.png", proxyShotsPrefix, i+1, p.Name); p.N != i+1 || p.Screenshot != want {
-			t.Errorf("page %d recorded as #%d %q, want %q", i+1, p.N, p.Screenshot, want)
-		}
-		b, err := os.ReadFile(filepath.Join(outDir, p.Screenshot))
-		if err != nil || !bytes.HasPrefix(b, pngMagic) {
-			t.Errorf("screenshot %s is missing or not a PNG (err %v)", p.Screenshot, err)
-		}
-		seen[p.Name] = true
-	}
-	for _, name := range requiredProxyShots {
-		if !seen[name] {
-			t.Errorf("no screenshot of %s", name)
-		}
-	}
+	checkShots(t, sum.Pages, proxyShotsPrefix, outDir, requiredProxyShots)
 }
 
 // proxySummary is browser-proxy.js's JSON summary.
 type proxySummary struct {
-	OK                            bool
-	Phase, Error, URL, Screenshot string
-	Result                        struct{ Extranet, Intranet proxySignIn }
-	Pages                         []struct {
-		N                            int
-		Name, Phase, URL, Screenshot string
-	}
+	walkResult
+	Result                    struct{ Extranet, Intranet proxySignIn }
+	Pages                     []walkPage
 	PageErrors, CSPViolations []json.RawMessage
 	StrayRequests             []json.RawMessage
 }

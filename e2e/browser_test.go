@@ -55,7 +55,9 @@ func TestBrowser_DemoSignIn(t *testing.T) {
 	root := e2etest.ModuleRoot(t)
 	node := requireBrowser(t, root)
 	bin := buildFedgate(t, root)
-	demo := startDemo(t, bin)
+	// Legacy clients need app passwords, which browser.js creates on the
+	// security page (see checkAppPasswords).
+	demo := startDemo(t, bin, "--legacy-clients", "app_password")
 
 	outDir := filepath.Join(root, "e2e", "out")
 	sum := runBrowserJS(t, node, filepath.Join(root, "e2e"), demo.msonline, outDir)
@@ -91,23 +93,28 @@ func requireBrowser(t *testing.T, root string) string {
 	return node
 }
 
-// buildFedgate compiles ./cmd/fedgate into a temporary directory. go test
-// puts GOROOT/bin first on PATH, so "go" is the toolchain running the test.
+// buildFedgate compiles ./cmd/fedgate into a temporary directory.
 func buildFedgate(t *testing.T, root string) string {
+	t.Helper()
+	return buildCmd(t, root, "./cmd/fedgate", filepath.Join(t.TempDir(), "fedgate"))
+}
+
+// buildCmd compiles the main package pkg to out. go test puts GOROOT/bin
+// first on PATH, so "go" is the toolchain running the test.
+func buildCmd(t *testing.T, root, pkg, out string) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("e2e: the go tool is not on PATH: %v", err)
 	}
-	bin := filepath.Join(t.TempDir(), "fedgate")
 	ctx, cancel := context.WithTimeout(t.Context(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, "./cmd/fedgate")
+	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, pkg)
 	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("e2e: go build ./cmd/fedgate: %v\n%s", err, out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("e2e: go build %s: %v\n%s", pkg, err, b)
 	}
-	return bin
+	return out
 }
 
 // runningDemo is a `fedgate demo` subprocess.
@@ -115,69 +122,108 @@ type runningDemo struct {
 	msonline string // "Start here" URL, e.g. https://127.0.0.1:PORT/
 	fedgate  string // fedgate origin, e.g. https://127.0.0.1:PORT
 	logs     *capture
-	data     string // the demo's data directory (tls.crt, …)
+	banner   *bannerWriter // stdout
+	data     string        // the demo's data directory (tls.crt, …)
 }
 
-// startDemo runs `fedgate demo` in its own process group with a fresh data
-// directory and waits (bounded) for the banner's URLs. The group is stopped
-// in t.Cleanup: SIGTERM, then SIGKILL after stopTimeout.
-func startDemo(t *testing.T, bin string) *runningDemo {
+// startDemo runs `fedgate demo` with a fresh data directory on free
+// loopback ports, plus the extra flags, in its own process group (stopped
+// in t.Cleanup, see startGroup), and waits (bounded) for the banner's URLs.
+func startDemo(t *testing.T, bin string, extra ...string) *runningDemo {
 	t.Helper()
-	data := t.TempDir() // registered before the stop below, so removed after it
-	banner := newBannerWriter()
-	logs := &capture{}
-	// Legacy clients need app passwords, which browser.js creates on the
-	// security page (see checkAppPasswords).
-	cmd := exec.Command(bin, "demo", "--listen", "127.0.0.1:0", "--msonline-listen", "127.0.0.1:0", "--data", data,
-		"--legacy-clients", "app_password")
+	data := t.TempDir() // registered before the stop in startGroup, so removed after it
+	banner, logs := newBannerWriter(), &capture{}
+	args := append([]string{"demo", "--listen", "127.0.0.1:0", "--msonline-listen", "127.0.0.1:0", "--data", data}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = banner, logs
+	exited := startGroup(t, cmd, "fedgate demo")
+	ctx, cancel := context.WithTimeout(t.Context(), bannerTimeout)
+	defer cancel()
+	select {
+	case <-banner.ready:
+	case err := <-exited:
+		t.Fatalf("e2e: fedgate demo exited before printing its URLs: %v\nstdout:\n%s\nstderr:\n%s", err, banner, logs)
+	case <-ctx.Done():
+		t.Fatalf("e2e: fedgate demo printed no URLs within %s\nstdout:\n%s\nstderr:\n%s", bannerTimeout, banner, logs)
+	}
+	msonline, fedgate := banner.urls()
+	t.Logf("fedgate demo %v: start %s, fedgate %s", extra, msonline, fedgate)
+	return &runningDemo{msonline: msonline, fedgate: strings.TrimSuffix(fedgate, "/adfs/ls/"), logs: logs, banner: banner, data: data}
+}
+
+// startDemoArgs is startDemo, under the name the two were merged from; new
+// tests call startDemo.
+func startDemoArgs(t *testing.T, bin string, extra ...string) *runningDemo {
+	t.Helper()
+	return startDemo(t, bin, extra...)
+}
+
+// startGroup starts cmd in its own process group and stops the group in
+// t.Cleanup (SIGTERM, then SIGKILL after stopTimeout). The returned
+// channel receives cmd's exit once.
+func startGroup(t *testing.T, cmd *exec.Cmd, name string) <-chan error {
+	t.Helper()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("e2e: start fedgate demo: %v", err)
+		t.Fatalf("e2e: start %s: %v", name, err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	done := make(chan struct{})
+	go func() {
+		exited <- cmd.Wait()
+		close(done)
+	}()
 	pgid := cmd.Process.Pid
 	t.Cleanup(func() {
 		_ = syscall.Kill(-pgid, syscall.SIGTERM)
 		timer := time.NewTimer(stopTimeout)
 		defer timer.Stop()
 		select {
-		case <-exited:
+		case <-done:
 		case <-timer.C:
-			t.Logf("fedgate demo ignored SIGTERM for %s; killing its process group", stopTimeout)
+			t.Logf("%s ignored SIGTERM for %s; killing its process group", name, stopTimeout)
 			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-exited
+			<-done
 		}
 	})
-
-	ctx, cancel := context.WithTimeout(t.Context(), bannerTimeout)
-	defer cancel()
-	select {
-	case <-banner.ready:
-	case err := <-exited:
-		exited <- err // let the cleanup see the exit too
-		t.Fatalf("e2e: fedgate demo exited before printing its URLs: %v\nstdout:\n%s\nstderr:\n%s", err, banner, logs)
-	case <-ctx.Done():
-		t.Fatalf("e2e: fedgate demo printed no URLs within %s\nstdout:\n%s\nstderr:\n%s", bannerTimeout, banner, logs)
-	}
-	msonline, fedgate := banner.urls()
-	t.Logf("fedgate demo: start %s, fedgate %s", msonline, fedgate)
-	return &runningDemo{msonline: msonline, fedgate: strings.TrimSuffix(fedgate, "/adfs/ls/"), logs: logs, data: data}
+	return exited
 }
 
-// errBrowserTimeout names a browser.js run that ran out of time.
-var errBrowserTimeout = errors.New("e2e: browser.js did not finish in time")
-
 // runBrowserJS runs browser.js against the demo and returns its summary.
-// Exit status 1 (an expectation failed) fails the test with the failing
-// step, URL and screenshot; any other failure fails it with stderr.
 func runBrowserJS(t *testing.T, node, dir, startURL, outDir string) *browserSummary {
+	t.Helper()
+	var sum browserSummary
+	runWalk(t, node, dir, "browser.js", []string{startURL, outDir}, nil, outDir, "browser-summary.json", &sum)
+	return &sum
+}
+
+// walkResult is how a walk script (browser.js, browser-proxy.js,
+// browser-samba.js) says its run ended; each summary type embeds it.
+type walkResult struct {
+	OK                            bool
+	Phase, Error, URL, Screenshot string
+}
+
+func (w *walkResult) ended() *walkResult { return w }
+
+// walkSummary is a walk script's decoded JSON summary.
+type walkSummary interface{ ended() *walkResult }
+
+// runWalk runs `node script args…` in dir, in its own process group and
+// bounded by browserTimeout, with env added to the test's environment. It
+// decodes stdout into sum and keeps it as outDir/keepAs. Exit status 1
+// with a summary (an expectation failed) fails the test with the failing
+// phase, page and screenshot; any other failure, or success without
+// ok=true, fails it with stdout.
+func runWalk(t *testing.T, node, dir, script string, args, env []string, outDir, keepAs string, sum walkSummary) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "browser.js", startURL, outDir)
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stdout, stderr := &capture{}, &capture{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// Own process group; on timeout SIGTERM it, so playwright-core closes
@@ -186,29 +232,28 @@ func runBrowserJS(t *testing.T, node, dir, startURL, outDir string) *browserSumm
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = stopTimeout
 	err := cmd.Run()
-	t.Logf("browser.js stderr:\n%s", stderr)
+	t.Logf("%s stderr:\n%s", script, stderr)
 
-	var sum browserSummary
-	decodeErr := json.Unmarshal(stdout.Bytes(), &sum)
+	decodeErr := json.Unmarshal(stdout.Bytes(), sum)
 	if decodeErr == nil {
-		if werr := os.WriteFile(filepath.Join(outDir, "browser-summary.json"), stdout.Bytes(), 0o644); werr != nil {
+		if werr := os.WriteFile(filepath.Join(outDir, keepAs), stdout.Bytes(), 0o644); werr != nil {
 			t.Logf("e2e: keep the summary: %v", werr)
 		}
 	}
+	res := sum.ended()
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		t.Fatalf("%v (%s): %v", errBrowserTimeout, browserTimeout, err)
-	case err == nil && decodeErr != nil:
-		t.Fatalf("e2e: browser.js passed but its summary is not JSON: %v\n%s", decodeErr, stdout)
+		t.Fatalf("e2e: %s did not finish within %s: %v", script, browserTimeout, err)
+	case err == nil && (decodeErr != nil || !res.OK):
+		t.Fatalf("e2e: %s passed without an ok summary (%v)\n%s", script, decodeErr, stdout)
 	case err == nil:
 	case errors.As(err, &exit) && exit.ExitCode() == 1 && decodeErr == nil:
-		t.Fatalf("browser.js: %s failed: %s\n  page: %s\n  screenshot: %s",
-			sum.Phase, sum.Error, sum.URL, filepath.Join(outDir, sum.Screenshot))
+		t.Fatalf("%s: %s failed: %s\n  page: %s\n  screenshot: %s",
+			script, res.Phase, res.Error, res.URL, filepath.Join(outDir, res.Screenshot))
 	default:
-		t.Fatalf("e2e: node browser.js: %v\nstdout:\n%s", err, stdout)
+		t.Fatalf("e2e: node %s: %v\nstdout:\n%s", script, err, stdout)
 	}
-	return &sum
 }
 
 // checkSummary asserts on what browser.js saw, independently of the
@@ -291,13 +336,27 @@ var requiredShots = []string{
 
 var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 
-// checkScreenshots asserts the summary's screenshots are numbered 1..n in
-// order, exist as PNG files and include every required page.
+// checkScreenshots asserts on browser.js's screenshots (see checkShots).
 func checkScreenshots(t *testing.T, sum *browserSummary, outDir string) {
 	t.Helper()
+	checkShots(t, sum.Pages, "", outDir, requiredShots)
+	t.Logf("%d screenshots in %s", len(sum.Pages), outDir)
+}
+
+// walkPage is one page a walk script screenshotted.
+type walkPage struct {
+	N                            int
+	Name, Phase, URL, Screenshot string
+}
+
+// checkShots asserts a walk's screenshots are numbered 1..n in order as
+// <prefix>NN-<name>.png, exist as PNG files in outDir and include every
+// required name.
+func checkShots(t *testing.T, pages []walkPage, prefix, outDir string, required []string) {
+	t.Helper()
 	seen := map[string]bool{}
-	for i, p := range sum.Pages {
-		if want := fmt.Sprintf("%02d-%s.png", i+1, p.Name); p.N != i+1 || p.Screenshot != want {
+	for i, p := range pages {
+		if want := fmt.Sprintf("%s%02d-%s.png", prefix, i+1, p.Name); p.N != i+1 || p.Screenshot != want {
 			t.Errorf("page %d recorded as #%d %q, want %q", i+1, p.N, p.Screenshot, want)
 		}
 		b, err := os.ReadFile(filepath.Join(outDir, p.Screenshot))
@@ -306,23 +365,18 @@ func checkScreenshots(t *testing.T, sum *browserSummary, outDir string) {
 		}
 		seen[p.Name] = true
 	}
-	for _, name := range requiredShots {
+	for _, name := range required {
 		if !seen[name] {
 			t.Errorf("no screenshot of %s", name)
 		}
 	}
-	t.Logf("%d screenshots in %s", len(sum.Pages), outDir)
 }
 
 // browserSummary is browser.js's JSON summary (field names match
 // case-insensitively).
 type browserSummary struct {
-	OK         bool
-	Phase      string
-	Error      string
-	URL        string
-	Screenshot string
-	Result     struct {
+	walkResult
+	Result struct {
 		FirstSignIn signedIn
 		SSO         struct {
 			signedIn
@@ -341,10 +395,7 @@ type browserSummary struct {
 			File             string
 		}
 	}
-	Pages []struct {
-		N                            int
-		Name, Phase, URL, Screenshot string
-	}
+	Pages         []walkPage
 	ConsoleErrors []struct{ Browser, Phase, Type, Text, URL string }
 	PageErrors    []json.RawMessage
 	CSPViolations []json.RawMessage

@@ -52,6 +52,25 @@ type Options struct {
 	// policy (relying_parties.office365.legacy_clients): "deny_enrolled"
 	// (default), "inside_only" or "app_password". WS-Federation only.
 	LegacyClients string
+
+	// DirectoryEnv is an env file written by deploy/samba-ad-lab.sh (see
+	// package adlab). When set, the demo uses that Active Directory instead
+	// of its in-process directory: the generated config's directory:
+	// section points at the lab DC (LDAPS first, then StartTLS, the lab CA,
+	// the service account), and the simulated Microsoft Online federates
+	// the lab's UPN suffix and knows the users synced from it at start,
+	// with ImmutableIDs from their objectGUIDs. The service account's
+	// password goes only to a 0600 file in DataDir. Default "": the
+	// in-process Contoso directory.
+	DirectoryEnv string
+
+	// SAMLMetadata lists SAML 2.0 service-provider metadata files
+	// (`--saml-metadata`, repeatable), each registered as a
+	// relying_parties.saml trust named by its entity ID, under the
+	// Office365MFA policy. Default none. Every HTTP-POST assertion
+	// consumer service in a file receives tokens for any directory user
+	// who signs in there: list only service providers you run.
+	SAMLMetadata []string
 }
 
 // FederatedDomain is the demo's federated domain; ManagedDomain is one
@@ -72,7 +91,6 @@ func DefaultDataDir() string {
 // Demo is a running demo.
 type Demo struct {
 	App         *app.App
-	Directory   *ldaptest.Directory
 	FedgateURL  string // https://127.0.0.1:8443
 	MSOnlineURL string // https://127.0.0.1:8444
 	ConfigPath  string
@@ -80,8 +98,22 @@ type Demo struct {
 	Protocol    string      // "wsfed" or "saml2"
 	ClientTLS   *tls.Config // trusts the demo CA
 
+	// Directory is the in-process directory; nil with Options.DirectoryEnv.
+	Directory *ldaptest.Directory
+	// Domain is the federated domain: FederatedDomain, or the lab's UPN
+	// suffix with Options.DirectoryEnv.
+	Domain string
+	// DirectoryDescription names the directory fedgate binds to, e.g.
+	// "Active Directory at ldaps://127.0.0.1:636".
+	DirectoryDescription string
+
 	// LegacyClients is Options.LegacyClients ("" for the default).
 	LegacyClients string
+	// SAMLEntityIDs are the entity IDs of the Options.SAMLMetadata
+	// service providers, in flag order.
+	SAMLEntityIDs []string
+
+	dir *directory
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -120,6 +152,10 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
+	samlSPs, err := readSAMLMetadata(opts.SAMLMetadata, opts.Office365MFA)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo: data dir: %w", err)
 	}
@@ -127,6 +163,9 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		return nil, fmt.Errorf("demo: keys: %w", err)
 	}
 	d := &Demo{DataDir: opts.DataDir, Protocol: opts.Protocol, LegacyClients: opts.LegacyClients, errc: make(chan error, 2)}
+	for _, sp := range samlSPs {
+		d.SAMLEntityIDs = append(d.SAMLEntityIDs, sp.EntityID)
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	d.cancel = cancel
 	defer func() {
@@ -145,20 +184,25 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		_ = fedLn.Close()
 		return nil, fmt.Errorf("demo: --msonline-listen: %w", err)
 	}
+	defer func() {
+		if err != nil { // Serve owns them once started; a second Close is harmless
+			_ = fedLn.Close()
+			_ = msLn.Close()
+		}
+	}()
 	d.FedgateURL = "https://" + loopbackHostPort(fedLn.Addr())
 	d.MSOnlineURL = "https://" + loopbackHostPort(msLn.Addr())
 
-	d.Directory, err = ldaptest.Start(ldaptest.Config{Users: ldaptest.Contoso(), Logger: opts.Logger.With("component", "demo-directory")})
+	d.dir, err = openDirectory(ctx, opts.DirectoryEnv, opts.Logger)
 	if err != nil {
-		_ = fedLn.Close()
-		_ = msLn.Close()
-		return nil, fmt.Errorf("demo: directory: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(opts.DataDir, fileDirectoryCA), d.Directory.CACertPEM(), 0o600); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(opts.DataDir, fileBindPass), []byte(d.Directory.BindPassword()+"\n"), 0o600); err != nil {
-		return nil, err
+	d.Directory, d.Domain, d.DirectoryDescription = d.dir.inProcess, d.dir.Domain, d.dir.Description
+	if err := writeSecretFile(filepath.Join(opts.DataDir, fileDirectoryCA), d.dir.CAPEM); err != nil {
+		return nil, fmt.Errorf("demo: write directory CA: %w", err)
+	}
+	if err := writeSecretFile(filepath.Join(opts.DataDir, fileBindPass), []byte(d.dir.BindPassword+"\n")); err != nil {
+		return nil, fmt.Errorf("demo: write directory bind password: %w", err)
 	}
 
 	d.ConfigPath = filepath.Join(opts.DataDir, fileConfig)
@@ -167,7 +211,11 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 			return nil, fmt.Errorf("demo: write SP metadata: %w", err)
 		}
 	}
-	if err := os.WriteFile(d.ConfigPath, []byte(renderConfig(opts.DataDir, d, fedLn.Addr().String(), opts.Office365MFA, opts.Protocol)), 0o600); err != nil {
+	rendered, err := renderConfig(opts.DataDir, d, fedLn.Addr().String(), opts.Office365MFA, opts.Protocol, samlSPs)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(d.ConfigPath, []byte(rendered), 0o600); err != nil {
 		return nil, fmt.Errorf("demo: write config: %w", err)
 	}
 	// The generated file goes through the same load path as `serve`.
@@ -242,13 +290,9 @@ func (d *Demo) msonline(ctx context.Context, opts Options) (http.Handler, error)
 	if err != nil {
 		return nil, fmt.Errorf("demo: parse fedgate metadata: %w", err)
 	}
-	var users []o365.CloudUser
-	for _, u := range d.Directory.Users() {
-		users = append(users, o365.CloudUser{UPN: u.UPN, ImmutableID: o365.ImmutableID(u.ObjectGUID), DisplayName: u.DisplayName})
-	}
 	checker := &o365.Checker{
-		Federations: []o365.Federation{{Domain: FederatedDomain, IssuerURI: entityID, PassiveSignInURI: passive, SigningCertificates: certs}},
-		Users:       users,
+		Federations: []o365.Federation{{Domain: d.Domain, IssuerURI: entityID, PassiveSignInURI: passive, SigningCertificates: certs}},
+		Users:       d.dir.Users,
 		Now:         opts.Now,
 	}
 	site, err := msonline.New(msonline.Config{
@@ -295,9 +339,7 @@ func (d *Demo) Close() {
 		if d.App != nil {
 			_ = d.App.Close()
 		}
-		if d.Directory != nil {
-			_ = d.Directory.Close()
-		}
+		_ = d.dir.Close()
 	})
 }
 
@@ -309,20 +351,55 @@ func (d *Demo) Banner() string {
 	fmt.Fprintf(&b, "  fedgate (federation service):            %s/adfs/ls/\n", d.FedgateURL)
 	fmt.Fprintf(&b, "  Office 365 federation protocol:          %s\n", d.Protocol)
 	fmt.Fprintf(&b, "  Federation metadata:                     %s/FederationMetadata/2007-06/FederationMetadata.xml\n\n", d.FedgateURL)
-	fmt.Fprintf(&b, "  Accounts (federated domain %s; %s is a managed domain):\n", FederatedDomain, ManagedDomain)
-	for _, u := range ldaptest.Contoso() {
-		note := ""
-		switch {
-		case u.Disabled:
-			note = "  (disabled: refused)"
-		case u.PasswordExpired:
-			note = "  (password expired: told to change it)"
+	fmt.Fprintf(&b, "  Directory:                               %s\n\n", d.DirectoryDescription)
+	d.bannerAccounts(&b)
+	if len(d.SAMLEntityIDs) > 0 {
+		fmt.Fprintf(&b, "\n  SAML 2.0 service providers (IdP metadata: %s/FederationMetadata/2007-06/FederationMetadata.xml):\n", d.FedgateURL)
+		for _, id := range d.SAMLEntityIDs {
+			fmt.Fprintf(&b, "    %s\n", id)
 		}
-		fmt.Fprintf(&b, "    %-20s %s%s\n", u.UPN, u.Password, note)
 	}
 	fmt.Fprintf(&b, "\n  Publish it through fedgate-proxy: fedgate proxy-trust issue --config %s --name wap1.contoso.com\n", d.ConfigPath)
 	fmt.Fprintf(&b, "  Generated config: %s\n", d.ConfigPath)
 	fmt.Fprintf(&b, "  Data directory:   %s (keys kept across restarts)\n", d.DataDir)
 	fmt.Fprintf(&b, "  TLS is self-signed: trust %s or accept the browser warning.\n", filepath.Join(d.DataDir, fileCA))
 	return b.String()
+}
+
+// maxBannerAccounts caps the account lines of the banner.
+const maxBannerAccounts = 20
+
+// bannerAccounts lists the federated accounts. Passwords are shown only
+// for the in-process directory's published demo accounts; a real
+// directory's users are listed by UPN.
+func (d *Demo) bannerAccounts(b *strings.Builder) {
+	accounts := d.dir.Accounts
+	if d.Directory != nil {
+		fmt.Fprintf(b, "  Accounts (federated domain %s; %s is a managed domain):\n", d.Domain, ManagedDomain)
+	} else {
+		fmt.Fprintf(b, "  Synced users (federated domain %s; %s is a managed domain; passwords as set in the directory):\n", d.Domain, ManagedDomain)
+	}
+	for i, a := range accounts {
+		if i == maxBannerAccounts {
+			fmt.Fprintf(b, "    … and %d more\n", len(accounts)-i)
+			break
+		}
+		line := "    " + a.UPN
+		if a.Password != "" {
+			line = fmt.Sprintf("    %-20s %s", a.UPN, a.Password)
+		}
+		if a.Note != "" {
+			line += "  (" + a.Note + ")"
+		}
+		b.WriteString(line + "\n")
+	}
+}
+
+// writeSecretFile writes data to path readable by the owner only, also
+// when path already exists with a wider mode.
+func writeSecretFile(path string, data []byte) error {
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return err
+	}
+	return os.Chmod(path, 0o600)
 }

@@ -1,0 +1,106 @@
+// browser-samba.js: the `fedgate demo --directory-env` sign-in against the
+// real Samba AD lab (deploy/samba-ad-lab.sh) in headless Chromium.
+// browser_samba_test.go starts the demo on the lab and runs this script;
+// it can also be run by hand:
+//
+//   FEDGATE_SAMBA_WALK='{"user":{"upn":"alice@contoso.test","password":"…","immutableID":"…"},
+//     "disabled":{"upn":"carol@contoso.test","password":"…"},
+//     "mustChange":{"upn":"dave@contoso.test","password":"…"}}' \
+//   node browser-samba.js https://127.0.0.1:PORT/ out/
+//
+// The accounts come from the environment (FEDGATE_SAMBA_WALK, JSON), not
+// the command line, so their passwords stay out of process listings.
+// Screenshots are out/samba-NN-*.png. The run harness, page steps and
+// output format are browser.js's (see there).
+//
+// Walk (every password typed is the account's right one, so the walk never
+// counts towards the lab's lockout threshold):
+//   browser 1 (fresh profile)
+//     start page → user → Next → fedgate sign-in → password → TOTP
+//     enrollment → token auto-POST → signed in with MFA and the ImmutableID
+//     of the user's objectGUID
+//   browser 2 (fresh profile)
+//     disabled user with the right password → the generic #error;
+//     must-change user with the right password → the password-change page
+'use strict';
+
+const {
+  runScript, exitWith, expect, waitFor, text, openStartPage, submitEmail, viaAutoPost, expectSignedIn,
+  passwordPage, signInError, enroll,
+} = require('./browser');
+
+const WALK_ENV = 'FEDGATE_SAMBA_WALK';
+const MAX_WALK_ENV = 4096; // bytes of JSON: three accounts
+
+// accounts reads and checks FEDGATE_SAMBA_WALK; a bad value is a usage
+// error (exit 2) that names the field, never its value.
+function accounts() {
+  const raw = process.env[WALK_ENV] || '';
+  const fail = (msg) => {
+    process.stderr.write(`browser-samba.js: ${WALK_ENV}: ${msg}\n`);
+    process.exit(2);
+  };
+  if (raw === '' || raw.length > MAX_WALK_ENV) fail(`want 1 to ${MAX_WALK_ENV} bytes of JSON, got ${raw.length}`);
+  let v;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    fail(`not JSON: ${err.message}`);
+  }
+  const str = (obj, path) => {
+    const s = path.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
+    if (typeof s !== 'string' || s === '' || s.length > 512) fail(`${path} must be a non-empty string`);
+    return s;
+  };
+  return {
+    user: { upn: str(v, 'user.upn'), password: str(v, 'user.password'), immutableID: str(v, 'user.immutableID') },
+    disabled: { upn: str(v, 'disabled.upn'), password: str(v, 'disabled.password') },
+    mustChange: { upn: str(v, 'mustChange.upn'), password: str(v, 'mustChange.password') },
+  };
+}
+
+async function walk(run, acct) {
+  run.phase = 'lab user sign-in';
+  const b1 = await run.openBrowser('browser-1');
+  let page = b1.page;
+  await openStartPage(run, page, 'msonline-signin');
+  await submitEmail(page, acct.user.upn);
+  await passwordPage(run, page, acct.user.upn, 'fedgate-password');
+  await page.fill('#passwordInput', acct.user.password);
+  await page.click('#submitButton');
+  const enrolled = await enroll(run, page);
+  const autoPost = await viaAutoPost(run, page, 'fedgate-autopost', () => page.click('#verifyButton'));
+  const shown = await expectSignedIn(run, page, 'msonline-signed-in', { upn: acct.user.upn, immutableID: acct.user.immutableID });
+  run.checkClean();
+  run.result.signIn = { ...shown, enrolled: true, seedBytes: enrolled.key.length, autoPost };
+  await run.close();
+
+  run.phase = 'disabled user';
+  const b2 = await run.openBrowser('browser-2');
+  page = b2.page;
+  await openStartPage(run, page, 'msonline-signin-disabled');
+  await submitEmail(page, acct.disabled.upn);
+  await passwordPage(run, page, acct.disabled.upn, 'fedgate-password-disabled');
+  const disabledError = await signInError(run, page, acct.disabled.upn, acct.disabled.password, 'fedgate-disabled');
+  expect(await page.locator('#page-password-change').count() === 0, 'the disabled user got the password-change page');
+  run.result.disabled = { user: acct.disabled.upn, error: disabledError };
+  run.checkClean();
+
+  run.phase = 'must-change user';
+  await openStartPage(run, page, 'msonline-signin-must-change');
+  await submitEmail(page, acct.mustChange.upn);
+  await passwordPage(run, page, acct.mustChange.upn, 'fedgate-password-must-change');
+  await page.fill('#passwordInput', acct.mustChange.password);
+  await page.click('#submitButton');
+  await waitFor(page, '#page-password-change', 'the password-change page');
+  await run.screenshot(page, 'fedgate-password-change');
+  expect(!(await page.content()).includes(acct.mustChange.password), 'the password is echoed in the password-change page');
+  run.result.mustChange = {
+    user: acct.mustChange.upn, url: page.url(), heading: await text(page, 'h1'), error: await text(page, '#error'),
+  };
+  run.checkClean();
+  await run.close();
+}
+
+const acct = accounts();
+exitWith('browser-samba.js', runScript({ name: 'browser-samba.js', shotPrefix: 'samba-', walk: (run) => walk(run, acct) }));
