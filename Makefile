@@ -49,7 +49,7 @@ bench:
 ADDIR ?= /tmp/fedgate-ad
 test-ad:
 	ADDIR=$(ADDIR) bash deploy/samba-ad-lab.sh start
-	FEDGATE_AD_ENV=$(ADDIR)/env FEDGATE_AD_REQUIRED=1 $(GO) test -count=1 -run Samba -v ./ldapauth/...; \
+	FEDGATE_AD_ENV=$(ADDIR)/env FEDGATE_AD_REQUIRED=1 $(GO) test -count=1 -run Samba -v ./ldapauth/... ./e2e/; \
 	  rc=$$?; ADDIR=$(ADDIR) bash deploy/samba-ad-lab.sh stop; exit $$rc
 
 # Everything CI runs (needs root for apt-get): see .ci/run.
