@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -40,18 +38,8 @@ func checkAppPasswords(t *testing.T, sum *browserSummary, demo *runningDemo, out
 		t.Error(err)
 	}
 
-	chain, err := os.ReadFile(filepath.Join(demo.data, "tls.crt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(chain) {
-		t.Fatal("e2e: the demo's tls.crt holds no certificate")
-	}
-	sts := &activeSTS{client: &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}},
-	}}
+	sts := &activeSTS{client: pinnedClient(t, filepath.Join(demo.data, "tls.crt"), 30*time.Second)}
+	defer sts.client.CloseIdleConnections()
 	url := demo.fedgate + "/adfs/services/trust/13/usernamemixed"
 	tests := []struct {
 		name, password string

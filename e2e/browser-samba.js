@@ -10,8 +10,8 @@
 //
 // The accounts come from the environment (FEDGATE_SAMBA_WALK, JSON), not
 // the command line, so their passwords stay out of process listings.
-// Screenshots are out/samba-NN-*.png. The run harness, page steps and
-// output format are browser.js's (see there).
+// Screenshots are out/samba-NN-*.png. The harness, the page steps and the
+// output are browserlib.js's (see there).
 //
 // Walk (every password typed is the account's right one, so the walk never
 // counts towards the lab's lockout threshold):
@@ -25,10 +25,10 @@
 'use strict';
 
 const {
-  runScript, exitWith, expect, waitFor, text, openStartPage, submitEmail, viaAutoPost, expectSignedIn,
-  passwordPage, signInError, enroll,
-} = require('./browser');
+  runMain, expect, waitFor, text, homeRealm, expectSignedIn, submitPassword, signInError, enroll, viaAutoPost,
+} = require('./browserlib');
 
+const RUN_TIMEOUT_MS = 150000; // hard stop for the whole walk
 const WALK_ENV = 'FEDGATE_SAMBA_WALK';
 const MAX_WALK_ENV = 4096; // bytes of JSON: three accounts
 
@@ -63,35 +63,27 @@ async function walk(run, acct) {
   run.phase = 'lab user sign-in';
   const b1 = await run.openBrowser('browser-1');
   let page = b1.page;
-  await openStartPage(run, page, 'msonline-signin');
-  await submitEmail(page, acct.user.upn);
-  await passwordPage(run, page, acct.user.upn, 'fedgate-password');
-  await page.fill('#passwordInput', acct.user.password);
-  await page.click('#submitButton');
-  const enrolled = await enroll(run, page);
+  await homeRealm(run, page, acct.user.upn, { startShot: 'msonline-signin', passwordShot: 'fedgate-password' });
+  await submitPassword(page, acct.user.password);
+  const { key } = await enroll(run, page);
   const autoPost = await viaAutoPost(run, page, 'fedgate-autopost', () => page.click('#verifyButton'));
   const shown = await expectSignedIn(run, page, 'msonline-signed-in', { upn: acct.user.upn, immutableID: acct.user.immutableID });
   run.checkClean();
-  run.result.signIn = { ...shown, enrolled: true, seedBytes: enrolled.key.length, autoPost };
+  run.result.signIn = { ...shown, enrolled: true, seedBytes: key.length, autoPost };
   await run.close();
 
   run.phase = 'disabled user';
   const b2 = await run.openBrowser('browser-2');
   page = b2.page;
-  await openStartPage(run, page, 'msonline-signin-disabled');
-  await submitEmail(page, acct.disabled.upn);
-  await passwordPage(run, page, acct.disabled.upn, 'fedgate-password-disabled');
+  await homeRealm(run, page, acct.disabled.upn, { startShot: 'msonline-signin-disabled', passwordShot: 'fedgate-password-disabled' });
   const disabledError = await signInError(run, page, acct.disabled.upn, acct.disabled.password, 'fedgate-disabled');
   expect(await page.locator('#page-password-change').count() === 0, 'the disabled user got the password-change page');
   run.result.disabled = { user: acct.disabled.upn, error: disabledError };
   run.checkClean();
 
   run.phase = 'must-change user';
-  await openStartPage(run, page, 'msonline-signin-must-change');
-  await submitEmail(page, acct.mustChange.upn);
-  await passwordPage(run, page, acct.mustChange.upn, 'fedgate-password-must-change');
-  await page.fill('#passwordInput', acct.mustChange.password);
-  await page.click('#submitButton');
+  await homeRealm(run, page, acct.mustChange.upn, { startShot: 'msonline-signin-must-change', passwordShot: 'fedgate-password-must-change' });
+  await submitPassword(page, acct.mustChange.password);
   await waitFor(page, '#page-password-change', 'the password-change page');
   await run.screenshot(page, 'fedgate-password-change');
   expect(!(await page.content()).includes(acct.mustChange.password), 'the password is echoed in the password-change page');
@@ -103,4 +95,4 @@ async function walk(run, acct) {
 }
 
 const acct = accounts();
-exitWith('browser-samba.js', runScript({ name: 'browser-samba.js', shotPrefix: 'samba-', walk: (run) => walk(run, acct) }));
+runMain({ name: 'browser-samba.js', shotPrefix: 'samba-', timeoutMs: RUN_TIMEOUT_MS, walk: (run) => walk(run, acct) });

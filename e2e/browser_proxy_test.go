@@ -6,8 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -197,15 +195,7 @@ func runTool(t *testing.T, bin string, args ...string) string {
 // waits for the previous answer, so it never sleeps.
 func waitProbe(ctx context.Context, t *testing.T, origin, data string) {
 	t.Helper()
-	pem, err := os.ReadFile(filepath.Join(data, "demo-ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		t.Fatal("e2e: demo-ca.pem holds no certificate")
-	}
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
+	c := pinnedClient(t, filepath.Join(data, "demo-ca.pem"), 5*time.Second)
 	defer c.CloseIdleConnections()
 	var last error
 	for ctx.Err() == nil {

@@ -5,9 +5,12 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,11 +154,24 @@ func startDemo(t *testing.T, bin string, extra ...string) *runningDemo {
 	return &runningDemo{msonline: msonline, fedgate: strings.TrimSuffix(fedgate, "/adfs/ls/"), logs: logs, banner: banner, data: data}
 }
 
-// startDemoArgs is startDemo, under the name the two were merged from; new
-// tests call startDemo.
-func startDemoArgs(t *testing.T, bin string, extra ...string) *runningDemo {
+// pinnedClient returns an HTTPS client that trusts only the certificates
+// in pemFile (the demo's demo-ca.pem or tls.crt), speaks TLS 1.2 or later
+// and bounds each request by timeout. The caller closes its idle
+// connections.
+func pinnedClient(t *testing.T, pemFile string, timeout time.Duration) *http.Client {
 	t.Helper()
-	return startDemo(t, bin, extra...)
+	pem, err := os.ReadFile(pemFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		t.Fatalf("e2e: %s holds no certificate", pemFile)
+	}
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}},
+	}
 }
 
 // startGroup starts cmd in its own process group and stops the group in
@@ -198,7 +214,8 @@ func runBrowserJS(t *testing.T, node, dir, startURL, outDir string) *browserSumm
 }
 
 // walkResult is how a walk script (browser.js, browser-proxy.js,
-// browser-samba.js) says its run ended; each summary type embeds it.
+// browser-samba.js, browser-mellon.js; browserlib.js runMain) says its run
+// ended; each summary type embeds it.
 type walkResult struct {
 	OK                            bool
 	Phase, Error, URL, Screenshot string

@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/e2e/e2etest"
+	"github.com/fedgate/fedgate/idp/claims"
 	"github.com/fedgate/fedgate/idp/samlp"
 	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/idp/token/tokentest"
@@ -231,11 +234,34 @@ func aliceInput(base samlp.ResponseInput) samlp.ResponseInput {
 	base.NameID = aliceUPN
 	base.Attributes = []samlp.Attribute{
 		{Name: "IDPEmail", Values: []string{aliceUPN}},
-		{Name: groupsClaim, Values: []string{"Sales", "VPN Users"}},
+		aliceGroups(),
 	}
 	base.AuthnInstant = time.Now()
 	base.SessionIndex = "_session1"
 	return base
+}
+
+// aliceGroupRules are a party's claim rules mapping group membership to
+// the Group claim (AD FS "Send Group Membership as a Claim").
+var aliceGroupRules = []claims.Rule{
+	{MemberOf: "CN=Sales,OU=Groups,DC=contoso,DC=com", Value: "Sales", Claim: groupsClaim},
+	{MemberOf: "CN=VPN Users,OU=Groups,DC=contoso,DC=com", Value: "VPN Users", Claim: groupsClaim},
+	{MemberOf: "CN=Finance,OU=Groups,DC=contoso,DC=com", Value: "Finance", Claim: groupsClaim},
+}
+
+// aliceGroups is the Group attribute aliceGroupRules give alice, whose
+// directory groups (one spelt in another case, as DNs may be) include
+// Sales and VPN Users but not Finance: node-saml must see exactly
+// ["Sales", "VPN Users"].
+func aliceGroups() samlp.Attribute {
+	subject := &claims.Subject{UPN: aliceUPN, Groups: []string{
+		"CN=Domain Users,CN=Users,DC=contoso,DC=com", "CN=Sales,OU=Groups,DC=contoso,DC=com", "cn=vpn users,ou=groups,dc=contoso,dc=com",
+	}}
+	out, err := claims.Evaluate(aliceGroupRules, subject)
+	if err != nil || len(out) != 1 {
+		panic(fmt.Sprintf("e2e: claim rules on fixed input: %v, %v", out, err)) // static input; cannot happen
+	}
+	return samlp.Attribute{Name: out[0].Type, Values: out[0].Values}
 }
 
 func checkAliceProfile(t *testing.T, a nodeAnswer, inResponseTo string) {
@@ -387,4 +413,73 @@ func TestSAML_NodeSAML_IdPInitiated(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAliceProfile(t, sp.validate(resp), "")
+}
+
+// TestSAML_XMLSec1 checks both signatures of a SAML 2.0 Response with
+// xmlsec1, pinned to fedgate's certificate: the Response's and the
+// Assertion's, each selected by XPath (otherwise xmlsec1 checks only the
+// first in document order). Changing the assertion breaks both; changing
+// only the Response's Destination breaks only the Response signature.
+func TestSAML_XMLSec1(t *testing.T) {
+	e2etest.XMLSec1(t)
+	sp := &samlp.ServiceProvider{
+		EntityID:     nodeSPEntityID,
+		ACS:          []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: nodeSPACS, IsDefault: true}},
+		SignResponse: true,
+	}
+	resp, err := newSAMLIdP(t, tokentest.KeySet(t)).BuildResponse(aliceInput(samlp.ResponseInput{SP: sp, ACS: sp.ACS[0]}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	replace := func(old, new string) []byte {
+		t.Helper()
+		out := bytes.Replace(resp.XML, []byte(old), []byte(new), 1)
+		if bytes.Equal(out, resp.XML) {
+			t.Fatalf("%q not found in the response", old)
+		}
+		return out
+	}
+	cert, _ := tokentest.PEM(t, tokentest.Current)
+	otherCert, _ := tokentest.PEM(t, tokentest.Other)
+	var (
+		current  = write("idp.crt", cert)
+		other    = write("other.crt", otherCert)
+		good     = write("response.xml", resp.XML)
+		assertn  = write("tampered-assertion.xml", replace(">VPN Users<", ">Domain Admins<"))
+		destOnly = write("tampered-destination.xml", replace(`Destination="`+nodeSPACS+`"`, `Destination="https://evil.example/acs"`))
+	)
+	const (
+		responseSig  = "/*/*[local-name()='Signature']"
+		assertionSig = "//*[local-name()='Assertion']/*[local-name()='Signature']"
+	)
+	tests := []struct {
+		name, file, cert, xpath string
+		wantOK                  bool
+	}{
+		{"response signature verifies", good, current, responseSig, true},
+		{"assertion signature verifies", good, current, assertionSig, true},
+		{"tampered assertion: response signature fails", assertn, current, responseSig, false},
+		{"tampered assertion: assertion signature fails", assertn, current, assertionSig, false},
+		{"tampered Destination: response signature fails", destOnly, current, responseSig, false},
+		{"tampered Destination: assertion signature still verifies", destOnly, current, assertionSig, true},
+		{"response signature under another certificate fails", good, other, responseSig, false},
+		{"assertion signature under another certificate fails", good, other, assertionSig, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e2etest.XMLSec1VerifyNode(t, tt.file, tt.cert, tt.xpath, e2etest.SAML2Response, e2etest.SAML2Assertion)
+			if res.OK != tt.wantOK {
+				t.Fatalf("xmlsec1 accepted=%v, want %v\n%s", res.OK, tt.wantOK, res.Output)
+			}
+		})
+	}
 }

@@ -1,7 +1,8 @@
 'use strict';
-// totp.js: RFC 6238 TOTP for the browser walks (browser.js, browser-proxy.js),
-// which type the code an authenticator app would show for the seed fedgate
-// displays on its enrollment page. Self-tested against RFC 6238 Appendix B.
+// totp.js: RFC 6238 TOTP for the browser walks (browserlib.js enroll and
+// codePage), which type the code an authenticator app would show for the
+// seed fedgate displays on its enrollment page. Self-tested against RFC 6238
+// Appendix B (browserlib.js runMain runs selfTestTOTP before every walk).
 
 const crypto = require('crypto');
 

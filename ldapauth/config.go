@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,8 @@ const (
 	// MaxMaxGroups caps MaxGroups. A Windows access token holds at most
 	// about 1,015 groups; ten times that is not a real user.
 	MaxMaxGroups = 10000
+	// MaxExtraAttributes caps ExtraAttributes.
+	MaxExtraAttributes = 32
 	// UsernamePlaceholder is replaced in UserFilter by the escaped username.
 	UsernamePlaceholder = "{username}"
 )
@@ -129,6 +132,14 @@ type Config struct {
 	// list that could slip past a "deny members of X" rule.
 	// Default: 1024; maximum MaxMaxGroups.
 	MaxGroups int
+	// ExtraAttributes names directory attributes read with every user
+	// (User.Attributes) besides the built-in ones, for claim rules, e.g.
+	// "givenName", "department", "employeeID". Names are LDAP attribute
+	// descriptions, at most MaxExtraAttributes and each once; see
+	// CheckExtraAttribute for what is refused (secrets, binary values,
+	// attributes read anyway). The service account must be allowed to
+	// read them. Default: none.
+	ExtraAttributes []string
 
 	// DialTimeout bounds TCP connect plus TLS handshake per DC.
 	// Default: 5s.
@@ -175,6 +186,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("immutable_id_source", c.ImmutableIDSource),
 		slog.String("group_lookup", c.GroupLookup),
 		slog.Int("max_groups", c.MaxGroups),
+		slog.Any("extra_attributes", c.ExtraAttributes),
 		slog.Duration("dial_timeout", c.DialTimeout),
 		slog.Duration("timeout", c.Timeout),
 		slog.Duration("acquire_timeout", c.AcquireTimeout),
@@ -279,6 +291,20 @@ func (c Config) Validate() error {
 		add("GroupLookup %q: use %q (default), %q or %q", c.GroupLookup,
 			GroupLookupTokenGroups, GroupLookupInChain, GroupLookupMemberOf)
 	}
+	if len(c.ExtraAttributes) > MaxExtraAttributes {
+		add("ExtraAttributes: %d attributes; the limit is %d", len(c.ExtraAttributes), MaxExtraAttributes)
+	}
+	seenExtra := map[string]int{}
+	for i, a := range c.ExtraAttributes {
+		if err := CheckExtraAttribute(a); err != nil {
+			add("ExtraAttributes[%d]: %w", i, err)
+			continue
+		}
+		if j, dup := seenExtra[strings.ToLower(a)]; dup {
+			add("ExtraAttributes[%d] %q: repeats ExtraAttributes[%d]", i, a, j)
+		}
+		seenExtra[strings.ToLower(a)] = i
+	}
 	if c.MaxGroups < 0 || c.MaxGroups > MaxMaxGroups {
 		add("MaxGroups %d: must be between 1 and %d (0 means %d)", c.MaxGroups, MaxMaxGroups, DefaultMaxGroups)
 	}
@@ -374,4 +400,63 @@ func parseServerURL(raw string, startTLS, insecure bool) (serverURL, error) {
 	}
 	s.addr = net.JoinHostPort(s.host, port)
 	return s, nil
+}
+
+// secretAttributes are AD, Samba and OpenLDAP attributes holding
+// passwords, password hashes, recovery keys or key material (lower case).
+// CheckExtraAttribute refuses them whatever the service account may read,
+// so a claim rule can never put one into a token.
+var secretAttributes = map[string]bool{
+	"userpassword": true, "unicodepwd": true, "dbcspwd": true, "lmpwdhistory": true, "ntpwdhistory": true,
+	"supplementalcredentials": true, "unixuserpassword": true, "msds-managedpassword": true,
+	"ms-mcs-admpwd": true, "mslaps-password": true, "mslaps-encryptedpassword": true,
+	"mslaps-encryptedpasswordhistory": true, "mslaps-encrypteddsrmpassword": true,
+	"mslaps-encrypteddsrmpasswordhistory": true, "msfve-recoverypassword": true, "msfve-keypackage": true,
+	"mstpm-ownerinformation": true, "mstpm-tpminformationforcomputer": true, "priorvalue": true,
+	"currentvalue": true, "trustauthincoming": true, "trustauthoutgoing": true, "initialauthincoming": true,
+	"initialauthoutgoing": true, "peklist": true, "msds-executescriptpassword": true,
+	"sambantpassword": true, "sambalmpassword": true, "userpkcs12": true, "mspki-accountcredentials": true,
+	"mspki-dpapimasterkeys": true, "msds-keycredentiallink": true, "altsecurityidentities": true,
+}
+
+// binaryAttributes hold binary values (SIDs, GUIDs, photos,
+// certificates, security descriptors) that are not text and cannot be
+// issued as claim values (lower case).
+var binaryAttributes = map[string]bool{
+	"objectsid": true, "sidhistory": true, "tokengroups": true, "tokengroupsglobalanduniversal": true,
+	"tokengroupsnogcacceptable": true, "thumbnailphoto": true, "jpegphoto": true, "photo": true,
+	"usercertificate": true, "usersmimecertificate": true, "cacertificate": true, "msexchmailboxguid": true,
+	"msexchmailboxsecuritydescriptor": true, "ntsecuritydescriptor": true, "logonhours": true,
+	"ms-ds-consistencyguid": true, "msds-generationid": true, "replpropertymetadata": true,
+}
+
+// CheckExtraAttribute reports why name cannot be in
+// Config.ExtraAttributes: not an LDAP attribute description (a letter,
+// then letters, digits and hyphens, at most 64 bytes); an attribute read
+// anyway (objectGUID, userPrincipalName, sAMAccountName, displayName,
+// mail, userAccountControl, memberOf); a secret (userPassword,
+// unicodePwd, LAPS and BitLocker recovery passwords, …); or a binary
+// attribute (objectSid, thumbnailPhoto, userCertificate, …). Names are
+// compared case-insensitively.
+func CheckExtraAttribute(name string) error {
+	if !isAttributeName(name) {
+		return fmt.Errorf("%q is not an LDAP attribute name; use its lDAPDisplayName, such as department or employeeID", clipName(name))
+	}
+	n := strings.ToLower(name)
+	switch {
+	case n == "memberof" || slices.ContainsFunc(baseUserAttributes, func(b string) bool { return strings.EqualFold(b, n) }):
+		return fmt.Errorf("%q is always read; claim rules use it without listing it here", name)
+	case secretAttributes[n]:
+		return fmt.Errorf("%q holds a secret and is never read for claims", name)
+	case binaryAttributes[n]:
+		return fmt.Errorf("%q holds binary data, which a claim cannot carry", name)
+	}
+	return nil
+}
+
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }

@@ -60,6 +60,20 @@ func TestConfigValidate(t *testing.T) {
 		{"negative Timeout", func(c *Config) { c.Timeout = -time.Second }, []string{"Timeout"}},
 		{"PoolSize too big", func(c *Config) { c.PoolSize = MaxPoolSize + 1 }, []string{"PoolSize"}},
 		{"negative PoolSize", func(c *Config) { c.PoolSize = -1 }, []string{"PoolSize"}},
+		{"extra attributes", func(c *Config) { c.ExtraAttributes = []string{"department", "givenName", "employeeID"} }, nil},
+		{"extra attribute not a name", func(c *Config) { c.ExtraAttributes = []string{"dept)(x=*"} }, []string{"ExtraAttributes[0]", "not an LDAP attribute name"}},
+		{"extra attribute is a secret", func(c *Config) { c.ExtraAttributes = []string{"department", "unicodePwd"} }, []string{"ExtraAttributes[1]", "secret"}},
+		{"extra attribute is LAPS", func(c *Config) { c.ExtraAttributes = []string{"ms-Mcs-AdmPwd"} }, []string{"ExtraAttributes[0]", "secret"}},
+		{"extra attribute is userPassword any case", func(c *Config) { c.ExtraAttributes = []string{"USERPASSWORD"} }, []string{"secret"}},
+		{"extra attribute is binary", func(c *Config) { c.ExtraAttributes = []string{"thumbnailPhoto"} }, []string{"ExtraAttributes[0]", "binary"}},
+		{"extra attribute always read", func(c *Config) { c.ExtraAttributes = []string{"mail"} }, []string{"ExtraAttributes[0]", "always read"}},
+		{"extra attribute memberOf", func(c *Config) { c.ExtraAttributes = []string{"memberOf"} }, []string{"always read"}},
+		{"extra attribute repeated", func(c *Config) { c.ExtraAttributes = []string{"department", "Department"} }, []string{"ExtraAttributes[1]", "repeats ExtraAttributes[0]"}},
+		{"too many extra attributes", func(c *Config) {
+			for i := range MaxExtraAttributes + 1 {
+				c.ExtraAttributes = append(c.ExtraAttributes, "extensionAttribute"+string(rune('a'+i%26))+string(rune('a'+i/26)))
+			}
+		}, []string{"ExtraAttributes: 33 attributes"}},
 		{"reports every problem", func(c *Config) { c.URLs = nil; c.BindPassword = ""; c.BaseDN = "" },
 			[]string{"URLs", "BindPassword", "BaseDN"}},
 	}

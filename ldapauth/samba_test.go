@@ -424,3 +424,62 @@ func TestSamba_PoolSurvivesDCDroppingConnections(t *testing.T) {
 		}
 	}
 }
+
+// TestSamba_ReadDomainLockoutPolicyMatchesTheLab reads the policy that
+// deploy/samba-ad-lab.sh sets with samba-tool: threshold 5 (the env
+// file's FEDGATE_AD_LOCKOUT_THRESHOLD), counter reset after 30 minutes and
+// lockout until an administrator unlocks (duration 0, stored as -2^63).
+// Reading it binds as nobody but the service account and locks nothing.
+func TestSamba_ReadDomainLockoutPolicyMatchesTheLab(t *testing.T) {
+	env := adlab.Require(t)
+	want := ldapauth.DomainLockoutPolicy{Threshold: env.LockoutThreshold, ObservationWindow: 30 * time.Minute, Duration: 0}
+	for _, tt := range []struct {
+		name   string
+		mutate func(*ldapauth.Config)
+	}{
+		{"LDAPS, base DN is the domain", nil},
+		{"StartTLS, base DN below the domain", func(cfg *ldapauth.Config) {
+			cfg.URLs, cfg.StartTLS, cfg.BaseDN = []string{env.StartTLSURL}, true, "CN=Users,"+env.BaseDN
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := sambaClient(t, env, tt.mutate).ReadDomainLockoutPolicy(t.Context())
+			if err != nil {
+				t.Fatalf("ReadDomainLockoutPolicy: %v", err)
+			}
+			if got != want {
+				t.Fatalf("policy = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// TestSamba_LookupObjectGUIDsFindsAccountsByStoredGUID: the lockout key
+// (base64 objectGUID) of a lab user leads back to the user.
+func TestSamba_LookupObjectGUIDsFindsAccountsByStoredGUID(t *testing.T) {
+	env := adlab.Require(t)
+	c := sambaClient(t, env, nil)
+	var guids [][]byte
+	want := map[string]bool{}
+	for _, sam := range []string{"alice", "bob", "tricky"} {
+		u, err := c.Resolve(t.Context(), sam)
+		if err != nil {
+			t.Fatalf("Resolve(%s): %v", sam, err)
+		}
+		guids = append(guids, u.ObjectGUID)
+		want[u.UPN] = true
+	}
+	guids = append(guids, make([]byte, 16)) // no such account
+	got, err := c.LookupObjectGUIDs(t.Context(), guids)
+	if err != nil {
+		t.Fatalf("LookupObjectGUIDs: %v", err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("found %d accounts, want %d", len(got), len(want))
+	}
+	for _, u := range got {
+		if !want[u.UPN] || base64.StdEncoding.EncodeToString(u.ObjectGUID) != u.ImmutableID {
+			t.Errorf("unexpected user %+v", u)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -35,22 +36,31 @@ type User struct {
 	// (in_chain) or direct memberships (member_of). Groups outside BaseDN
 	// are not listed. At most Config.MaxGroups.
 	Groups []string
+	// Attributes holds the values of Config.ExtraAttributes, keyed by the
+	// lower-cased attribute name; an attribute the entry does not have is
+	// absent. Nil when no extra attributes are configured. Values are the
+	// directory's strings as stored.
+	Attributes map[string][]string
+}
+
+// baseUserAttributes are requested by every user search; ExtraAttributes
+// may not repeat them.
+var baseUserAttributes = []string{
+	"objectGUID", "userPrincipalName", "sAMAccountName", "displayName",
+	"mail", "userAccountControl",
 }
 
 // userAttributes lists the attributes every user search requests under
 // cfg (defaults applied).
 func userAttributes(cfg Config) []string {
-	attrs := []string{
-		"objectGUID", "userPrincipalName", "sAMAccountName", "displayName",
-		"mail", "userAccountControl",
-	}
+	attrs := append([]string(nil), baseUserAttributes...)
 	if cfg.ImmutableIDSource == ImmutableIDConsistencyGUID {
 		attrs = append(attrs, ImmutableIDConsistencyGUID)
 	}
 	if cfg.GroupLookup == GroupLookupMemberOf {
 		attrs = append(attrs, "memberOf")
 	}
-	return attrs
+	return append(attrs, cfg.ExtraAttributes...)
 }
 
 // guidLen is the size of an AD objectGUID and mS-DS-ConsistencyGuid.
@@ -87,6 +97,7 @@ func userFromEntry(e *ldap.Entry, source string) (*User, error) {
 			u.ImmutableID = base64.StdEncoding.EncodeToString(cg)
 		}
 	}
+	u.Attributes = extraAttributes(e)
 	if uac := e.GetEqualFoldAttributeValue("userAccountControl"); uac != "" {
 		n, err := strconv.ParseInt(uac, 10, 64)
 		if err != nil || n < -1<<31 || n > 1<<32-1 {
@@ -96,4 +107,33 @@ func userFromEntry(e *ldap.Entry, source string) (*User, error) {
 		u.UserAccountControl = int(uint32(n))
 	}
 	return u, nil
+}
+
+// mappedAttributes are the attributes userFromEntry maps to User fields
+// (lower case); every other attribute of the entry is an extra one.
+var mappedAttributes = func() map[string]bool {
+	m := map[string]bool{"memberof": true, strings.ToLower(ImmutableIDConsistencyGUID): true}
+	for _, a := range baseUserAttributes {
+		m[strings.ToLower(a)] = true
+	}
+	return m
+}()
+
+// extraAttributes collects the entry's attributes that are not mapped to
+// User fields: the search requests those only when they are in
+// Config.ExtraAttributes. Keys are lower case; attributes without values
+// are skipped. Nil when there are none.
+func extraAttributes(e *ldap.Entry) map[string][]string {
+	var out map[string][]string
+	for _, a := range e.Attributes {
+		name := strings.ToLower(a.Name)
+		if mappedAttributes[name] || len(a.Values) == 0 {
+			continue
+		}
+		if out == nil {
+			out = map[string][]string{}
+		}
+		out[name] = append(out[name], a.Values...)
+	}
+	return out
 }

@@ -15,8 +15,15 @@
 //	POST /adfs/ls/  SAMLRequest=…[&RelayState]       → SAML 2.0 POST binding (no CSRF token:
 //	                                                   a cross-site protocol POST, as with AD FS)
 //	                                                   → same steps → signed SAML Response auto-POST
-//	GET  /adfs/ls/?wa=wsignout1.0[&wreply=…]         → session ended, signed-out page
-//	GET  /adfs/ls/?wa=wsignoutcleanup1.0             → session ended
+//	GET  /adfs/ls/?wa=wsignout1.0[&wtrealm][&wreply=…] → single sign-out (logout.go): every
+//	                                                   other SAML party a LogoutRequest, WS-Fed
+//	                                                   parties wsignoutcleanup1.0 frames, then wreply
+//	                                                   (if registered) or the signed-out page
+//	GET  /adfs/ls/?wa=wsignoutcleanup1.0             → session ended, nobody else told (AD FS)
+//	GET  /adfs/ls/?SAMLRequest=<LogoutRequest>…      → SAML single logout (Redirect; POST alike):
+//	                                                   same chain, then a signed LogoutResponse to
+//	                                                   the SP's SingleLogoutService
+//	GET  /adfs/ls/?SAMLResponse=<LogoutResponse>…    → a notified SP's answer; continues the chain
 //	GET  /FederationMetadata/2007-06/FederationMetadata.xml (any case) → signed metadata
 //	POST /adfs/services/trust/2005/usernamemixed     → WS-Trust (idp/wstrust, via Config.Mounts)
 //	POST /adfs/services/trust/13/usernamemixed
@@ -57,8 +64,9 @@
 // not registered, bad signature, stale, wrong Destination) is the error
 // page, never a response to an ACS. The request ID is single-use per SP
 // (Config.Replay, kind "saml-authn"). ForceAuthn ignores the SSO session;
-// IsPassive without a usable session is the error page (a NoPassive status
-// response is not built yet). The request (SP entity ID, ACS, ID,
+// IsPassive without a usable session (or with ForceAuthn, or MFA still to
+// do) gets a signed Responder/NoPassive status response auto-POSTed to
+// the ACS. The request (SP entity ID, ACS, ID,
 // RelayState) travels in the sealed flow state and the party is looked up
 // again on every step; the password and MFA steps are the WS-Fed ones.
 // Entra ID (urn:federation:MicrosoftOnline as a SAML2 party) gets
@@ -66,8 +74,28 @@
 // configured for emailAddress) and UPN/email attributes.
 //
 // The SSO and CSRF cookies are SameSite=Lax, so a cross-site POST-binding
-// request does not carry the SSO session: POST-binding sign-ins always
-// show the password page; Redirect-binding ones get single sign-on.
+// message does not carry them. When the browser marks such a POST
+// cross-site (Sec-Fetch-Site) and no cookie came, the message is sent
+// back to /adfs/ls/ once from an auto-POST page of ours with the
+// fedgate_repost marker; that same-site POST carries the cookies, so a
+// signed-in user gets single sign-on (and a LogoutResponse finds its
+// sign-out) without weakening the cookies.
+//
+// # Single sign-out
+//
+// Each session records, per party issued to (at most 16, oldest dropped),
+// its identifier and for SAML parties the NameID, format and SessionIndex
+// (random per session and SP) of the assertion. A sign-out marks the
+// session Ending (it signs no one in from then on), sends each other SAML
+// party with a SingleLogoutService a signed LogoutRequest through the
+// browser (HTTP-Redirect preferred) and waits for its LogoutResponse,
+// whose InResponseTo must match the sealed sign-out cookie; then it clears
+// the session and shows WS-Fed parties wsignoutcleanup1.0 in hidden frames
+// before answering the initiator. A LogoutRequest that does not name this
+// browser's session (NameID, format, SessionIndex) is answered Success and
+// changes nothing. Each LogoutRequest ID is single-use (kind
+// "saml-logout"); every sign-out is audited as "signed_out" with the
+// initiator.
 //
 // The in-progress sign-in travels as sealed form state (package session)
 // bound to a CSRF cookie, so any node of a farm can continue it; the single

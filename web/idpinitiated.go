@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/fedgate/fedgate/idp/claims"
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/samlp"
 )
@@ -19,6 +20,10 @@ import (
 // on the page) to sign in and receive an unsolicited Response (no
 // InResponseTo) at the party's default ACS. The sign-in reuses the SAML
 // flow: SSO session, password, MFA per the party's policy.
+//
+// The page lists only the parties a signed-in user may reach (their
+// access rules, checked on a fresh directory read); choosing one still
+// goes through complete, which checks the rules again before issuing.
 //
 // Like AD FS's EnableIdPInitiatedSignonPage it is off unless
 // Config.IdPInitiated is set: the page names the SAML trusts to anyone who
@@ -66,16 +71,48 @@ func (s *Server) idpInitiatedGet(w http.ResponseWriter, r *http.Request) error {
 		return s.idpInitiatedStart(w, r, q.Get("loginToRp"))
 	}
 	d := idpInitiatedData{Brand: s.brand, ActivityID: ActivityID(r.Context()), CSRF: s.csrfToken(w, r)}
-	if sess, ok := s.readSession(r); ok {
+	sess, signedIn := s.readSession(r)
+	if signedIn {
 		d.SignedInAs = sess.User.UPN
 	}
+	reach := s.reachable(r, sess)
 	for _, p := range s.parties.Parties() {
-		if p.Protocol == rp.SAML2 && p.SAML != nil {
+		if p.Protocol == rp.SAML2 && p.SAML != nil && reach(p) {
 			d.Parties = append(d.Parties, idpInitiatedParty{Name: p.Name, EntityID: p.SAML.EntityID})
 		}
 	}
 	sort.Slice(d.Parties, func(i, j int) bool { return d.Parties[i].Name < d.Parties[j].Name })
 	return s.pages.render(w, http.StatusOK, "idpinitiated", d)
+}
+
+// reachable returns which parties the page may list for sess. Without a
+// session every party is listed, as on AD FS's page: the user is not
+// known yet, and signing in applies each party's access rules. With one,
+// parties with access rules are listed only when the rules admit the
+// user, read again from the directory once (only if some party has
+// rules); when that read fails they are left out.
+func (s *Server) reachable(r *http.Request, sess *ssoSession) func(*rp.Party) bool {
+	if sess == nil {
+		return func(*rp.Party) bool { return true }
+	}
+	var (
+		subject *claims.Subject
+		read    bool
+	)
+	return func(p *rp.Party) bool {
+		if p.Access.IsZero() {
+			return true
+		}
+		if !read {
+			read = true
+			var err error
+			if subject, err = s.lookupSubject(r.Context(), sess.User); err != nil {
+				s.logAttempt(r, slog.LevelInfo, "IdP-initiated page: user not read; parties with access rules are not listed", slog.Any("error", err))
+				subject = nil
+			}
+		}
+		return subject != nil && p.Access.Decide(subject).Permit
+	}
 }
 
 // idpInitiatedPost is the page's form: the CSRF field must equal the cookie.

@@ -38,18 +38,26 @@ type pageData struct {
 	QRCode any // template.URL of a data: image
 	Secret string
 	URI    string
-	// Auto-POST page.
+	// Auto-POST page (and the signed-out page's POST continuation).
 	Action string
 	Fields []formField
-	// Signed-out page.
-	Return string
+	// Heading replaces the auto-POST page's "Signing you in…".
+	Heading string
+	// Signed-out page: Return is the link back (a registered wreply, or a
+	// SAML LogoutResponse URL); Cleanup the wsignoutcleanup1.0 URLs loaded
+	// in hidden frames; AutoReturn has signout.js continue to Return or
+	// the form once they have loaded.
+	Return     string
+	Cleanup    []string
+	AutoReturn bool
 }
 
 type formField struct{ Name, Value string }
 
 // passiveGet serves /adfs/ls/ GET: the WS-Federation passive requests of
 // MS-WSFED §2.2 (wsignin1.0, wsignout1.0, wsignoutcleanup1.0).
-// A SAMLRequest parameter instead selects the SAML 2.0 Redirect binding.
+// A SAMLRequest or SAMLResponse parameter instead selects the SAML 2.0
+// Redirect binding (AuthnRequest, LogoutRequest, LogoutResponse).
 func (s *Server) passiveGet(w http.ResponseWriter, r *http.Request) error {
 	q, _ := url.ParseQuery(r.URL.RawQuery) // each protocol's parser reports malformed queries
 	if saml, err := protocolOf(q); err != nil {
@@ -104,9 +112,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, req *wsfed.Reque
 // begin continues a new sign-in st: with the SSO session when reuse allows
 // it (asking only for the second factor when the session lacks it and the
 // request needs it), else with the password page. passive (SAML IsPassive)
-// refuses every outcome that would show a page.
+// answers every outcome that would show a page with a NoPassive status
+// response instead.
 func (s *Server) begin(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, reuse func(*ssoSession) bool, passive bool) error {
 	if sess, ok := s.readSession(r); ok {
+		if p := sess.party(st.Realm); p != nil && st.Protocol == protocolSAML {
+			// Keep the SessionIndex this SP already holds (bindSAMLSession).
+			st.SessionIndex, st.SessionUser = p.SessionIndex, sess.User.ID
+		}
 		if reuse(sess) {
 			// Decided for this request, not when the session was made: a
 			// session from inside without MFA is not enough from the
@@ -115,7 +128,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, st *flowState, pa
 				return s.complete(w, r, st, party, sess.User, sess.AuthnAt, sess.MFAAt, sess)
 			}
 			if passive {
-				return errPassive
+				return s.samlNoPassive(w, r, st, party)
 			}
 			// Password still good: ask only for the second factor.
 			u := sess.User
@@ -127,7 +140,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, st *flowState, pa
 		}
 	}
 	if passive {
-		return errPassive
+		return s.samlNoPassive(w, r, st, party)
 	}
 	return s.renderStep(w, r, st, party, "")
 }
@@ -194,7 +207,7 @@ func (s *Server) passivePost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	} else if saml {
 		if r.PostForm.Has("state") {
-			return badRequest("The sign-in request is not valid.", errors.New("web: SAMLRequest posted with flow state"))
+			return badRequest("The sign-in request is not valid.", errors.New("web: SAML message posted with flow state"))
 		}
 		return s.samlPost(w, r)
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/fedgate/fedgate/idp/claims"
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/samlp"
-	"github.com/fedgate/fedgate/idp/token"
 )
 
 // Replay records single-use identifiers (store.Store satisfies it). It returns
@@ -45,31 +46,90 @@ func (s *Server) samlLookup(entityID string) (*samlp.ServiceProvider, error) {
 	return p.SAML, nil
 }
 
-// samlGet handles the HTTP-Redirect binding (GET ?SAMLRequest=…).
+// samlGet handles the HTTP-Redirect binding: GET ?SAMLRequest=… (an
+// AuthnRequest or a LogoutRequest) or ?SAMLResponse=… (a LogoutResponse).
 func (s *Server) samlGet(w http.ResponseWriter, r *http.Request) error {
 	if s.saml == nil {
-		return badRequest("This server does not accept SAML 2.0 sign-in requests.", errors.New("web: SAML request but no SAML IdP configured"))
+		return badRequest("This server does not accept SAML 2.0 requests.", errors.New("web: SAML message but no SAML IdP configured"))
 	}
-	req, err := s.saml.ParseRedirect(r.URL.RawQuery, s.samlLookup)
+	msg, err := s.saml.ParseRedirectMessage(r.URL.RawQuery, s.samlLookup)
 	if err != nil {
 		return samlError(err)
 	}
-	return s.samlSignIn(w, r, req)
+	return s.samlDispatch(w, r, msg)
 }
 
 // samlPost handles the HTTP-POST binding. The form comes cross-site from
 // the service provider, so it carries no CSRF token (as with AD FS); the
-// request's own checks (registered issuer, ACS, Destination, age,
-// signature when configured, single use) stand in for it.
+// message's own checks (registered issuer, ACS, Destination, age,
+// signature when configured, single use, InResponseTo for a
+// LogoutResponse) stand in for it. A cross-site POST also arrives without
+// the SameSite=Lax SSO and sign-out cookies: such a message is first sent
+// back to this endpoint from our own page (repostSAML), once.
 func (s *Server) samlPost(w http.ResponseWriter, r *http.Request) error {
 	if s.saml == nil {
-		return badRequest("This server does not accept SAML 2.0 sign-in requests.", errors.New("web: SAML request but no SAML IdP configured"))
+		return badRequest("This server does not accept SAML 2.0 requests.", errors.New("web: SAML message but no SAML IdP configured"))
 	}
-	req, err := s.saml.ParsePOST(r.PostForm, s.samlLookup)
+	msg, err := s.saml.ParsePOSTMessage(r.PostForm, s.samlLookup)
 	if err != nil {
 		return samlError(err)
 	}
-	return s.samlSignIn(w, r, req)
+	if s.needsRepost(r) {
+		return s.repostSAML(w, r)
+	}
+	return s.samlDispatch(w, r, msg)
+}
+
+// samlDispatch routes a verified message.
+func (s *Server) samlDispatch(w http.ResponseWriter, r *http.Request, msg *samlp.Message) error {
+	switch {
+	case msg.AuthnRequest != nil:
+		return s.samlSignIn(w, r, msg.AuthnRequest)
+	case msg.LogoutRequest != nil:
+		return s.samlLogoutRequest(w, r, msg.LogoutRequest)
+	default:
+		return s.samlLogoutResponse(w, r, msg.LogoutResponse)
+	}
+}
+
+// repostField marks a SAML POST that repostSAML sent back to /adfs/ls/.
+const repostField = "fedgate_repost"
+
+// needsRepost reports whether a POSTed SAML message arrived without our
+// cookies because it came cross-site: the browser says so
+// (Sec-Fetch-Site: cross-site; Chrome, Edge, Firefox and Safari 16.4+
+// send it), it carries neither the SSO nor the sign-out cookie, and it was
+// not re-posted already. The SameSite=Lax cookies stay Lax: the browser
+// re-sends the message from our own origin instead, and then they come
+// along. Browsers that send no Sec-Fetch-Site keep the old behaviour (a
+// POST-binding sign-in asks for the password).
+func (s *Server) needsRepost(r *http.Request) bool {
+	if r.PostForm.Has(repostField) || r.Header.Get("Sec-Fetch-Site") != "cross-site" {
+		return false
+	}
+	if _, err := r.Cookie(s.cookie); err == nil {
+		return false
+	}
+	if _, err := r.Cookie(logoutCookie); err == nil {
+		return false
+	}
+	return true
+}
+
+// repostSAML answers with an auto-POST of the same SAML fields to
+// /adfs/ls/ plus repostField, so the message is processed once, from a
+// same-site POST that carries the Lax cookies. It adds nothing a
+// cross-site page could not already send, and the marker stops any loop.
+func (s *Server) repostSAML(w http.ResponseWriter, r *http.Request) error {
+	var fields []formField
+	for _, k := range []string{"SAMLRequest", "SAMLResponse", "RelayState"} {
+		if r.PostForm.Has(k) {
+			fields = append(fields, formField{k, r.PostForm.Get(k)})
+		}
+	}
+	fields = append(fields, formField{repostField, "1"})
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "SAML POST re-posted to carry the session cookie", slog.String("activity_id", ActivityID(r.Context())))
+	return s.renderAutopost(w, r, "/adfs/ls/", fields, "Continuing…")
 }
 
 // samlError turns a samlp parse error into the error page. It is never
@@ -119,16 +179,45 @@ func (s *Server) samlSignIn(w http.ResponseWriter, r *http.Request, req *samlp.A
 	return s.begin(w, r, st, party, reuse, req.IsPassive)
 }
 
-// errPassive refuses IsPassive requests that would need a page. A SAML
-// NoPassive status response to the ACS is not built yet, so the user
-// gets the error page instead.
-var errPassive = badRequest("The application asked to sign you in without showing any page, and you are not signed in.",
-	errors.New("web: IsPassive request needs interaction"))
+// samlNoPassive answers an IsPassive AuthnRequest that would need a page
+// (no usable session, ForceAuthn, or MFA still to do) with a signed
+// Responder/NoPassive status response to its ACS (saml-core §3.4.1: the
+// IdP must not visibly take over the user interface). The ACS is the one
+// the verified request selected, looked up again in the party.
+func (s *Server) samlNoPassive(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party) error {
+	if s.saml == nil || party.Protocol != rp.SAML2 || party.SAML == nil {
+		return badRequest("The application asked to sign you in without showing any page, and you are not signed in.",
+			fmt.Errorf("web: passive request for non-SAML party %q", party.Name))
+	}
+	var acs *samlp.Endpoint
+	for i := range party.SAML.ACS {
+		if party.SAML.ACS[i].Location == st.Reply {
+			acs = &party.SAML.ACS[i]
+		}
+	}
+	if acs == nil {
+		return badRequest("The application's sign-in address is no longer registered.", fmt.Errorf("web: ACS %q of %q gone", st.Reply, party.Name))
+	}
+	resp, err := s.saml.BuildStatusResponse(samlp.StatusResponseInput{
+		SP: party.SAML, ACS: *acs, InResponseTo: st.RequestID, RelayState: st.RelayState,
+		Status: samlp.StatusResponder, SubStatus: samlp.StatusNoPassive,
+	})
+	if err != nil {
+		return fmt.Errorf("web: build NoPassive response for %q: %w", party.Name, err)
+	}
+	s.logAttempt(r, slog.LevelInfo, "passive request answered NoPassive", slog.String("rp", party.Name))
+	f := resp.PostForm()
+	fields := []formField{{"SAMLResponse", f.SAMLResponse}}
+	if f.RelayState != "" {
+		fields = append(fields, formField{"RelayState", f.RelayState})
+	}
+	return s.renderAutopost(w, r, f.Action, fields, "Returning to the application…")
+}
 
 // samlFields builds the signed SAML Response for a completed SAML flow and
 // returns the auto-POST fields and the response ID. The party is the one
 // looked up again when the flow resumed; its ACS must still be registered.
-func (s *Server) samlFields(st *flowState, party *rp.Party, user sessionUser, authnAt time.Time, mfaDone bool) ([]formField, string, error) {
+func (s *Server) samlFields(st *flowState, party *rp.Party, user sessionUser, subject *claims.Subject, authnAt time.Time, mfaDone bool) ([]formField, string, error) {
 	if s.saml == nil || party.Protocol != rp.SAML2 || party.SAML == nil {
 		return nil, "", badRequest("The relying-party trust for this sign-in no longer uses SAML 2.0.", fmt.Errorf("web: party %q is not a SAML SP", party.Name))
 	}
@@ -143,21 +232,12 @@ func (s *Server) samlFields(st *flowState, party *rp.Party, user sessionUser, au
 		return nil, "", badRequest("The application's sign-in address is no longer registered.", fmt.Errorf("web: ACS %q of %q gone", st.Reply, party.Name))
 	}
 	in := samlp.ResponseInput{SP: sp, ACS: *acs, InResponseTo: st.RequestID, RelayState: st.RelayState, AuthnInstant: authnAt}
-	if sp.EntityID == samlp.EntraEntityID {
-		in = samlp.EntraProfile(in, user.ID, user.UPN)
-	} else {
-		in.NameID = user.ID
-		if sp.NameIDFormat == samlp.NameIDFormatEmailAddress {
-			in.NameID = user.UPN
-		}
-		in.Attributes = []samlp.Attribute{
-			{Name: samlAttrUPN, Values: []string{user.UPN}},
-			{Name: samlAttrEmail, Values: []string{user.UPN}},
-		}
+	// NameID and attributes from the party's rules (the Entra profile
+	// for Microsoft Online); see samlSubject.
+	if err := samlSubject(&in, party, subject, mfaDone); err != nil {
+		return nil, "", issuanceError(party, err)
 	}
-	if mfaDone {
-		in.Attributes = append(in.Attributes, samlp.Attribute{Name: samlAttrMethods, Values: []string{token.MultipleAuthn}})
-	}
+	s.bindSAMLSession(st, user, &in)
 	resp, err := s.saml.BuildResponse(in)
 	if err != nil {
 		return nil, "", fmt.Errorf("web: build SAML response for %q: %w", party.Name, err)
@@ -171,11 +251,12 @@ func (s *Server) samlFields(st *flowState, party *rp.Party, user sessionUser, au
 }
 
 // protocolOf reports which protocol a /adfs/ls/ request speaks from its
-// parameters; both or neither is an error.
+// parameters (SAMLRequest or SAMLResponse: SAML 2.0); SAML and wa together
+// are an error.
 func protocolOf(v url.Values) (saml bool, err error) {
-	hasSAML, hasWS := v.Has("SAMLRequest"), v.Has("wa")
+	hasSAML, hasWS := v.Has("SAMLRequest") || v.Has("SAMLResponse"), v.Has("wa")
 	if hasSAML && hasWS {
-		return false, badRequest("The sign-in request is not valid.", errors.New("web: request has both SAMLRequest and wa"))
+		return false, badRequest("The sign-in request is not valid.", errors.New("web: request has both a SAML message and wa"))
 	}
 	return hasSAML, nil
 }

@@ -237,9 +237,6 @@ func TestSAML_BadRequestsGetErrorPageNeverAForm(t *testing.T) {
 		{"garbage", func(t *testing.T, c *http.Client) *response {
 			return env.get(t, c, "/adfs/ls/?SAMLRequest=%25%25")
 		}, "not valid"},
-		{"IsPassive without session", func(t *testing.T, c *http.Client) *response {
-			return env.redirect(t, c, env.authnRequest(sp2Entity, "_ip1", ` IsPassive="true"`), "")
-		}, "without showing any page"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -85,9 +85,22 @@ type AuditSink interface {
 	RecordAudit(ctx context.Context, e store.AuditEvent) error
 }
 
+// Parties is the set of relying-party trusts the server answers for:
+// an *rp.Registry, or an *rp.Live that every farm node swaps when an
+// administrator adds or removes a trust (fedgate rp add / remove).
+type Parties interface {
+	// Lookup returns the party registered under identifier, or an error
+	// wrapping rp.ErrUnknownParty.
+	Lookup(identifier string) (*rp.Party, error)
+	// Parties returns every party in registration order.
+	Parties() []*rp.Party
+	// IsReplyURL reports whether u is a registered reply URL of any party.
+	IsReplyURL(u string) bool
+}
+
 // Config wires the server's dependencies.
 type Config struct {
-	Parties *rp.Registry  // required
+	Parties Parties       // required
 	Auth    Authenticator // required
 	MFA     MFA           // required
 	Tokens  TokenIssuer   // required
@@ -148,7 +161,7 @@ type Config struct {
 
 // Server is fedgate's HTTP handler set.
 type Server struct {
-	parties  *rp.Registry
+	parties  Parties
 	auth     Authenticator
 	mfa      MFA
 	tokens   TokenIssuer

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fedgate/fedgate/idp/claims"
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/store"
@@ -86,8 +87,15 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, st *flowSt
 	st.Username = st.User.UPN
 	st.PasswordAt = s.now()
 	s.logAttempt(r, slog.LevelInfo, "password verified", slog.String("rp", party.Name))
+	// Access rules are decided on the user just read, before the second
+	// factor: a refused user is not asked for (or enrolled in) MFA.
+	if st.Protocol != protocolPortal {
+		if err := s.authorize(r, party, claims.NewSubject(user), st.User.UPN); err != nil {
+			return err
+		}
+	}
 	if !s.needMFA(r, st, party) {
-		return s.complete(w, r, st, party, *st.User, st.PasswordAt, time.Time{}, nil)
+		return s.completeWith(w, r, st, party, *st.User, user, st.PasswordAt, time.Time{}, nil)
 	}
 	return s.toMFA(w, r, st, party)
 }
@@ -275,9 +283,29 @@ func (s *Server) mfaEnrollmentPage(st *flowState) (*enrollmentView, error) {
 // SAML Response), refreshes the SSO session and renders the auto-POST form
 // to the registered reply URL (ACS).
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, user sessionUser, authnAt, mfaAt time.Time, prev *ssoSession) error {
+	return s.completeWith(w, r, st, party, user, nil, authnAt, mfaAt, prev)
+}
+
+// completeWith is complete with the directory user the request has just
+// read (the password step), or nil: then a party that needs directory
+// data (groups, attributes, access rules) gets the user read again, and a
+// user the directory no longer has, or has disabled, must sign in again.
+// The party's access rules are checked before any token is built.
+func (s *Server) completeWith(w http.ResponseWriter, r *http.Request, st *flowState, party *rp.Party, user sessionUser, dir *ldapauth.User, authnAt, mfaAt time.Time, prev *ssoSession) error {
 	if st.Protocol == protocolPortal {
 		// A portal sign-in issues no token: it only opens the page.
 		return s.completePortal(w, r, party, user, authnAt, mfaAt)
+	}
+	subject, err := s.issuanceSubject(r.Context(), party, user, dir)
+	var again *signInAgain
+	if errors.As(err, &again) {
+		return s.restartSignIn(w, r, st, party, user, again)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, party, subject, user.UPN); err != nil {
+		return err
 	}
 	// insidecorporatenetwork is true only for a direct request with proxy
 	// trust on (AD FS: "not through a proxy"); Entra may skip its own MFA
@@ -286,24 +314,16 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState,
 	var (
 		fields  []formField
 		tokenID string
-		err     error
 	)
 	if st.Protocol == protocolSAML {
-		fields, tokenID, err = s.samlFields(st, party, user, authnAt, !mfaAt.IsZero())
+		fields, tokenID, err = s.samlFields(st, party, user, subject, authnAt, !mfaAt.IsZero())
 	} else {
-		fields, tokenID, err = s.wsfedFields(st, party, user, authnAt, !mfaAt.IsZero(), inside)
+		fields, tokenID, err = s.wsfedFields(st, party, subject, authnAt, !mfaAt.IsZero(), inside)
 	}
 	if err != nil {
 		return err
 	}
-	sess := &ssoSession{User: user, AuthnAt: authnAt, MFAAt: mfaAt, Expires: s.now().Add(s.lifetime)}
-	if prev != nil {
-		sess.Expires = prev.Expires
-		sess.Audience = prev.Audience
-	}
-	if !contains(sess.Audience, st.Realm) && len(sess.Audience) < 16 {
-		sess.Audience = append(sess.Audience, st.Realm)
-	}
+	sess := s.sessionAfterIssue(r, prev, st, user, authnAt, mfaAt)
 	if err := s.writeSession(w, sess); err != nil {
 		return fmt.Errorf("web: write session: %w", err)
 	}
@@ -329,9 +349,14 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, st *flowState,
 
 // wsfedFields issues the SAML 1.1 token in an RSTR and returns the
 // wsignin1.0 auto-POST fields and the assertion ID.
-func (s *Server) wsfedFields(st *flowState, party *rp.Party, user sessionUser, authnAt time.Time, mfaDone, inside bool) ([]formField, string, error) {
-	claims := officeClaims(user, authnAt, mfaDone, inside)
-	assertion, err := s.tokens.SAML11(claims, st.Realm)
+func (s *Server) wsfedFields(st *flowState, party *rp.Party, subject *claims.Subject, authnAt time.Time, mfaDone, inside bool) ([]formField, string, error) {
+	tc, err := wsfedClaims(party, subject, authnAt, mfaDone, inside)
+	if err != nil {
+		return nil, "", issuanceError(party, err)
+	}
+	// The audience is the realm; the issuer signs with the party's
+	// algorithm and lifetime (rp.Issuers).
+	assertion, err := s.tokens.SAML11(tc, st.Realm)
 	if err != nil {
 		return nil, "", fmt.Errorf("web: issue token for %q: %w", party.Name, err)
 	}
@@ -353,24 +378,6 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-// signOut ends the SSO session (wsignout1.0, wsignoutcleanup1.0). A wreply
-// is followed only when it is a registered reply URL of some party.
-func (s *Server) signOut(w http.ResponseWriter, r *http.Request, req *wsfed.Request) error {
-	if req.Reply != "" && !s.parties.IsReplyURL(req.Reply) {
-		return badRequest("The application asked to return you to an address it has not registered.", fmt.Errorf("web: sign-out wreply %q not registered", req.Reply))
-	}
-	if sess, ok := s.readSession(r); ok {
-		s.logAttempt(r, slog.LevelInfo, "signed out", slog.String("action", string(req.Action)))
-		s.recordAuditUser(r, "", sess.User.UPN, "signed_out", string(req.Action))
-	}
-	s.clearSession(w)
-	if req.Action == wsfed.SignOut && req.Reply != "" {
-		http.Redirect(w, r, req.Reply, http.StatusFound)
-		return nil
-	}
-	return s.pages.render(w, http.StatusOK, "signedout", pageData{Brand: s.brand, ActivityID: ActivityID(r.Context())})
 }
 
 func (s *Server) recordFailure(r *http.Request, party *rp.Party, user, reason string) {

@@ -3,9 +3,13 @@
 //
 //	fedgate demo                      everything on one machine, nothing installed
 //	fedgate serve --config FILE       the federation service
-//	fedgate check-config --config FILE
+//	fedgate check-config --config FILE [--strict]
+//	                                  also compares extranet_lockout with AD's lockout policy
+//	fedgate lockout show|reset|list   extranet lockout state of an account (AD FS
+//	                                  Get-ADFSAccountActivity, Reset-ADFSAccountLockout)
 //	fedgate audit --config FILE       sign-in audit trail
 //	fedgate proxy-trust …             enroll and revoke fedgate-proxy instances
+//	fedgate rp add|list|show|remove   relying-party trusts kept in the store
 //	fedgate version
 package main
 

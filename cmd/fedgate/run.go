@@ -14,10 +14,12 @@ const usage = `fedgate: a federation server for Office 365 / Entra ID and SAML 2
 Usage:
   fedgate demo [--listen 127.0.0.1:8443] [--msonline-listen 127.0.0.1:8444] [--data DIR] [--mfa always|extranet_only|never]
   fedgate serve --config fedgate.yaml
-  fedgate check-config --config fedgate.yaml
+  fedgate check-config --config fedgate.yaml [--strict]
   fedgate mfa list|reset [--config fedgate.yaml] [USER_ID]
+  fedgate lockout show|reset|list --config fedgate.yaml [--user NAME] …
   fedgate audit --config fedgate.yaml [--since 1h] [--user NAME] [--result failure] [--json]
   fedgate proxy-trust init-ca|issue|list|revoke --config fedgate.yaml …
+  fedgate rp add|list|show|remove --config fedgate.yaml …
   fedgate version
 
 Run "fedgate <command> -h" for a command's flags.
@@ -39,10 +41,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCheckConfig(ctx, args[1:], stdout, stderr)
 	case "mfa":
 		return runMFA(ctx, args[1:], stdout, stderr)
+	case "lockout":
+		return runLockout(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args[1:], stdout, stderr)
 	case "proxy-trust":
 		return runProxyTrust(ctx, args[1:], stdout, stderr)
+	case "rp":
+		return runRP(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "fedgate", version)
 		return 0

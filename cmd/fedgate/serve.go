@@ -12,11 +12,15 @@ import (
 	"github.com/fedgate/fedgate/cmd/internal/logging"
 )
 
-// loadConfig is the shared first half of serve and check-config.
-func loadConfig(name string, args []string, stderr io.Writer) (config.Config, bool) {
+// loadConfig is the shared first half of serve and check-config; flags,
+// if set, registers the command's own flags.
+func loadConfig(name string, args []string, stderr io.Writer, flags func(*flag.FlagSet)) (config.Config, bool) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "/etc/fedgate/fedgate.yaml", "configuration `file`")
+	if flags != nil {
+		flags(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		return config.Config{}, false
 	}
@@ -33,7 +37,7 @@ func loadConfig(name string, args []string, stderr io.Writer) (config.Config, bo
 }
 
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
-	cfg, ok := loadConfig("serve", args, stderr)
+	cfg, ok := loadConfig("serve", args, stderr, nil)
 	if !ok {
 		return 2
 	}
@@ -48,6 +52,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return 2
 	}
 	defer a.Close()
+	// Compare extranet_lockout with AD's own lockout policy once, before
+	// listening; a mismatch or an unreachable directory is only logged.
+	app.LogLockoutPolicyCheck(ctx, log, app.CheckLockoutPolicy(ctx, cfg.ExtranetLockout, a.Directory))
 	ls, err := a.Listen()
 	if err != nil {
 		fmt.Fprintln(stderr, "fedgate serve:", err)
@@ -63,7 +70,10 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
 }
 
 func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, ok := loadConfig("check-config", args, stderr)
+	var strict bool
+	cfg, ok := loadConfig("check-config", args, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&strict, "strict", false, "exit non-zero when extranet_lockout does not fit AD's lockout policy or the policy cannot be read")
+	})
 	if !ok {
 		return 2
 	}
@@ -72,8 +82,32 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "fedgate check-config:\n%v\n", err)
 		return 2
 	}
-	_ = a.Close()
+	defer a.Close()
+	res := app.CheckLockoutPolicy(ctx, cfg.ExtranetLockout, a.Directory)
+	printLockoutPolicyCheck(stdout, res)
+	switch {
+	case !strict:
+	case res.Err != nil:
+		fmt.Fprintln(stderr, "fedgate check-config: --strict: AD's lockout policy could not be read, so extranet_lockout is unverified")
+		return 1
+	case res.Warnings() > 0:
+		fmt.Fprintf(stderr, "fedgate check-config: --strict: %d extranet lockout warning(s); change extranet_lockout as they say\n", res.Warnings())
+		return 2
+	}
 	fmt.Fprintf(stdout, "configuration OK: issuer %s, %d relying-party trust(s), store %s\n",
 		cfg.IssuerURI(), len(a.Parties.Parties()), cfg.Store.Driver)
 	return 0
+}
+
+// printLockoutPolicyCheck prints the comparison of extranet_lockout with
+// AD's lockout policy, one line per finding.
+func printLockoutPolicyCheck(w io.Writer, r app.LockoutPolicyCheck) {
+	if r.Err != nil {
+		fmt.Fprintf(w, "note: could not read AD's account lockout policy, so extranet_lockout was not compared with it: %v\n", r.Err)
+		return
+	}
+	fmt.Fprintln(w, app.DescribeDomainLockoutPolicy(r.AD))
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "%s: %s\n", f.Severity, f.Message)
+	}
 }

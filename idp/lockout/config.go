@@ -67,8 +67,26 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// withDefaults fills zero fields and checks the rest.
+// withDefaults fills zero fields and checks the rest, for New.
 func (c Config) withDefaults() (Config, error) {
+	c = c.defaulted()
+	errs := c.ruleErrors()
+	if c.Mode != ModeOff {
+		if c.Store == nil {
+			errs = append(errs, errors.New("Store is required"))
+		}
+		if c.Resolver == nil {
+			errs = append(errs, errors.New("Resolver is required"))
+		}
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("lockout: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// defaulted returns c with its zero fields set to the defaults.
+func (c Config) defaulted() Config {
 	if c.Mode == "" {
 		c.Mode = ModeEnforce
 	}
@@ -87,6 +105,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	return c
+}
+
+// ruleErrors checks the mode, thresholds and window of a defaulted c.
+func (c Config) ruleErrors() []error {
 	var errs []error
 	switch c.Mode {
 	case ModeOff, ModeLogOnly, ModeEnforce:
@@ -102,16 +125,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ObservationWindow < 0 {
 		errs = append(errs, fmt.Errorf("observation window %s is negative", c.ObservationWindow))
 	}
-	if c.Mode != ModeOff {
-		if c.Store == nil {
-			errs = append(errs, errors.New("Store is required"))
-		}
-		if c.Resolver == nil {
-			errs = append(errs, errors.New("Resolver is required"))
-		}
-	}
-	if len(errs) > 0 {
-		return c, fmt.Errorf("lockout: %w", errors.Join(errs...))
-	}
-	return c, nil
+	return errs
+}
+
+// rules returns the decision rules of a defaulted c.
+func (c Config) rules() rules {
+	return rules{threshold: c.Threshold, familiarThreshold: c.FamiliarThreshold, window: c.ObservationWindow}
 }

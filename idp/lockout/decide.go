@@ -45,7 +45,12 @@ func isFamiliar(s State, ip string) bool {
 // AD's counter growing. Half a window (not a whole one) leaves each
 // location a slot in every window, so neither can starve the other.
 func (r rules) evaluate(s State, ip string, now time.Time) verdict {
-	fam := isFamiliar(s, ip)
+	return r.evaluateLocation(s, isFamiliar(s, ip), now)
+}
+
+// evaluateLocation is evaluate for an attempt from the familiar (fam) or
+// unfamiliar location.
+func (r rules) evaluateLocation(s State, fam bool, now time.Time) verdict {
 	c, other, threshold := s.Unfamiliar, s.Familiar, r.threshold
 	if fam {
 		c, other, threshold = s.Familiar, s.Unfamiliar, r.familiarThreshold

@@ -79,9 +79,10 @@
 //   - A good password is recorded when the password step succeeds, before
 //     MFA: a client that knows the password gains a familiar IP, which is
 //     no lockout concern (MFA still applies).
-//   - Counters only reset on a good password; there is no administrator
-//     reset command yet (AD FS Reset-ADFSAccountLockout). Until there is,
-//     deleting the account's row from the lockout table resets it.
+//   - Counters reset on a good password or by an administrator: Admin
+//     (`fedgate lockout show|list|reset`) reads an account's activity like
+//     AD FS Get-ADFSAccountActivity and resets one location or both like
+//     Reset-ADFSAccountLockout, keeping the familiar IPs.
 //   - The client IP is the one the web layer establishes (the connection
 //     peer, or the proxy-forwarded IP once proxy trust exists); ESL's
 //     "familiar only if every forwarded IP is familiar" applies then.

@@ -3,6 +3,7 @@ package lockout_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,6 +53,32 @@ func (s *memStore) UpdateLockout(_ context.Context, key string, fn func(lockout.
 		s.m[key] = next.Clone()
 	}
 	return next, nil
+}
+
+// ListLockouts sorts like the database backends: newest failure first,
+// then by key.
+func (s *memStore) ListLockouts(_ context.Context, limit int) ([]lockout.Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return nil, s.err
+	}
+	if limit < 1 || limit > lockout.MaxList {
+		return nil, errors.New("limit out of range")
+	}
+	out := make([]lockout.Entry, 0, len(s.m))
+	for k, st := range s.m {
+		out = append(out, lockout.Entry{Key: k, State: st.Clone()})
+	}
+	slices.SortFunc(out, func(a, b lockout.Entry) int {
+		la, _ := a.State.LastFailure()
+		lb, _ := b.State.LastFailure()
+		if c := lb.Compare(la); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out[:min(limit, len(out))], nil
 }
 
 func (s *memStore) state(t *testing.T, key string) lockout.State {

@@ -64,7 +64,7 @@ func New(cfg Config) (*Policy, error) {
 	}
 	return &Policy{
 		mode:     cfg.Mode,
-		rules:    rules{threshold: cfg.Threshold, familiarThreshold: cfg.FamiliarThreshold, window: cfg.ObservationWindow},
+		rules:    cfg.rules(),
 		store:    cfg.Store,
 		resolver: cfg.Resolver,
 		now:      cfg.Now,

@@ -49,6 +49,16 @@ func (s State) IsZero() bool {
 	return s.Familiar.IsZero() && s.Unfamiliar.IsZero() && len(s.FamiliarIPs) == 0
 }
 
+// LastFailure returns when the latest bad password of either location was
+// counted and whether that location is the familiar one; a zero time when
+// neither counter holds one. Equal times report the unfamiliar location.
+func (s State) LastFailure() (at time.Time, familiar bool) {
+	if s.Familiar.Last.After(s.Unfamiliar.Last) {
+		return s.Familiar.Last, true
+	}
+	return s.Unfamiliar.Last, false
+}
+
 // Clone returns a copy of s that shares no memory with it.
 func (s State) Clone() State {
 	s.FamiliarIPs = slices.Clone(s.FamiliarIPs)

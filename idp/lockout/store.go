@@ -2,6 +2,18 @@ package lockout
 
 import "context"
 
+// MaxList is the largest limit Store.ListLockouts accepts.
+const MaxList = 10000
+
+// Entry is the stored state of one account, as Store.ListLockouts returns
+// it.
+type Entry struct {
+	// Key is the account key the state is stored under (see Resolver).
+	Key string
+	// State is the stored state; never the zero State.
+	State State
+}
+
 // Store keeps lockout state. idp/store/sqlite and idp/store/postgres
 // implement it; every node of a farm must use the same database, or each
 // node grants its own budget of bad passwords.
@@ -20,6 +32,15 @@ type Store interface {
 	// zero result deletes the stored state. Times are stored in UTC at
 	// microsecond precision; the stored state is returned.
 	UpdateLockout(ctx context.Context, key string, fn func(State) (State, error)) (State, error)
+
+	// ListLockouts returns up to limit stored states for administrators
+	// (`fedgate lockout list`): the accounts with the most recent counted
+	// failure (State.LastFailure) first, ties and accounts without a
+	// counted failure (familiar IPs only) after them in key order.
+	// limit must be between 1 and MaxList, otherwise the error wraps the
+	// store's invalid-value sentinel. Each entry is read consistently;
+	// the list as a whole is not a snapshot across keys.
+	ListLockouts(ctx context.Context, limit int) ([]Entry, error)
 }
 
 // Resolver maps the sign-in name a user typed to the stable key of the

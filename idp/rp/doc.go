@@ -15,6 +15,16 @@
 // only identifier is the SP entity ID and its reply URLs are exactly the
 // SP's assertion consumer service locations (SAMLParty builds one).
 //
+// Each party also carries what it receives: claim rules and an access
+// policy (package claims), the NameID source and, for WS-Fed, the
+// signature algorithm, NameID format and token lifetime (Issuers signs
+// with them). A Definition is the same trust as an administrator writes
+// it in fedgate.yaml or the store: ParseDefinition decodes one strictly,
+// Validate checks it without I/O and Party builds the trust, reading SAML
+// metadata through Env.
+//
 // Office 365 (realm urn:federation:MicrosoftOnline) is built in; see
-// Office365.
+// Office365. Its claim set (and the Entra SAML 2.0 profile's) cannot be
+// overridden by claim rules, and no rule may issue the claims that
+// describe how the user authenticated (authnmethodsreferences).
 package rp

@@ -11,7 +11,10 @@ const (
 // Office365 returns the built-in Microsoft Office 365 Identity Platform
 // trust with the MFA policy mfa. replyURLs overrides the default reply URL
 // (the demo's simulated Microsoft Online uses its own); none keeps
-// Office365ReplyURL.
+// Office365ReplyURL. Its tokens carry the built-in Office 365 claim set
+// (UPN, ImmutableID, insidecorporatenetwork, authnmethodsreferences; see
+// package o365); set Claims on the result for extra claims after it and
+// Access to restrict who may sign in.
 func Office365(mfa MFAPolicy, replyURLs ...string) Party {
 	if len(replyURLs) == 0 {
 		replyURLs = []string{Office365ReplyURL}

@@ -1,13 +1,16 @@
 package rp
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/fedgate/fedgate/idp/claims"
 	"github.com/fedgate/fedgate/idp/samlp"
+	"github.com/fedgate/fedgate/idp/token"
 )
 
 // Protocol is the token protocol a relying party speaks.
@@ -47,7 +50,33 @@ type Party struct {
 	// instead of using the single sign-on session. Default: false.
 	RequireFreshAuth bool
 	// TokenLifetime overrides the issuer's token lifetime; zero keeps it.
+	// At most token.MaxLifetime. For SAML 2.0 parties the assertion
+	// lifetime is SAML.AssertionLifetime (Definition sets both).
 	TokenLifetime time.Duration
+	// SignatureAlgorithm signs this WS-Fed party's tokens. Default "": the
+	// issuer's algorithm (RSA-SHA256 unless configured otherwise); set
+	// token.RSASHA1 only for a party that cannot verify SHA-256. SAML 2.0
+	// parties use SAML.SignatureAlgorithm; it must be empty for them.
+	SignatureAlgorithm token.SignatureAlgorithm
+	// NameIDFormat is the NameIdentifier Format of this WS-Fed party's
+	// tokens. Default "": unspecified. SAML 2.0 parties use
+	// SAML.NameIDFormat; it must be empty for them.
+	NameIDFormat string
+	// NameIDSource selects the subject identifier's value. Default "":
+	// the ImmutableID, or the UPN for a SAML 2.0 party whose NameID
+	// format is emailAddress. Microsoft's parties always get the
+	// ImmutableID.
+	NameIDSource NameIDSource
+	// Claims are the claim rules, applied in order. Default empty: the
+	// default rules (claims.DefaultRules) for other parties; for
+	// Microsoft's (IsMicrosoftOnline) they add claims after the built-in
+	// claim set and may not issue its claim types.
+	Claims []claims.Rule
+	// Access says who may receive a token (issuance authorization).
+	// Default: everyone who authenticates. It is checked before any
+	// token is issued, on every path (password, single sign-on,
+	// IdP-initiated).
+	Access claims.Access
 	// SAML holds the SAML 2.0 service-provider settings (ACS endpoints,
 	// request signing keys, encryption, NameID format) of a Protocol SAML2
 	// party. Identifiers must then be exactly [SAML.EntityID] and
@@ -94,10 +123,11 @@ func (p *Party) Validate() error {
 			errs = append(errs, fmt.Errorf("reply_urls[%d]: %w", i, err))
 		}
 	}
-	if p.TokenLifetime < 0 {
-		errs = append(errs, errors.New("token_lifetime must not be negative"))
+	if p.TokenLifetime < 0 || p.TokenLifetime > token.MaxLifetime {
+		errs = append(errs, fmt.Errorf("token_lifetime: %s is out of range; use 0 (the default) up to %s", p.TokenLifetime, token.MaxLifetime))
 	}
 	errs = append(errs, p.validateSAML()...)
+	errs = append(errs, p.validateIssuance()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("rp: relying party %q: %w", p.Name, errors.Join(errs...))
 	}
@@ -232,6 +262,8 @@ func NewRegistry(parties ...Party) (*Registry, error) {
 			// caller changes its ServiceProvider later.
 			sp := *p.SAML
 			sp.ACS = append([]samlp.Endpoint(nil), sp.ACS...)
+			sp.SLO = append([]samlp.Endpoint(nil), sp.SLO...)
+			sp.SigningCerts = append([]*x509.Certificate(nil), sp.SigningCerts...)
 			p.SAML = &sp
 			if len(p.Identifiers) == 0 {
 				p.Identifiers = []string{sp.EntityID}
@@ -246,6 +278,11 @@ func NewRegistry(parties ...Party) (*Registry, error) {
 		}
 		p.Identifiers = append([]string(nil), p.Identifiers...)
 		p.ReplyURLs = append([]string(nil), p.ReplyURLs...)
+		p.Claims = append([]claims.Rule(nil), p.Claims...)
+		p.Access = claims.Access{
+			PermitGroups: append([]string(nil), p.Access.PermitGroups...),
+			DenyGroups:   append([]string(nil), p.Access.DenyGroups...),
+		}
 		for _, id := range p.Identifiers {
 			if other, ok := r.byID[id]; ok {
 				errs = append(errs, fmt.Errorf("rp: identifier %q is used by both %q and %q", id, other.Name, p.Name))

@@ -1,5 +1,6 @@
 // Package samlp is fedgate's SAML 2.0 identity provider core: it reads
-// AuthnRequests and builds signed (optionally encrypted) Responses. It does
+// AuthnRequests and logout messages and builds signed (optionally
+// encrypted) Responses and logout messages. It does
 // no HTTP I/O and keeps no state; the web layer owns routing, sessions and
 // single-use of request IDs.
 //
@@ -10,6 +11,24 @@
 //	        ─▶ *AuthnRequest (SP, ACS, ID, RelayState, ForceAuthn, IsPassive, NameIDPolicy)
 //	        ─▶ caller: store.UseOnce("saml-authn", ID, …); sign-in; MFA
 //	        ─▶ IdP.BuildResponse(ResponseInput) ─▶ Response.PostForm() ─▶ auto-POST to ACS
+//
+// Single logout on the same URL (saml-profiles §4.4, front channel only):
+//
+//	GET/POST SAMLRequest=<LogoutRequest>  ─▶ IdP.ParseRedirectMessage / ParsePOSTMessage
+//	        ─▶ *LogoutRequest (SP, ID, NameID, SessionIndexes, RelayState)
+//	        ─▶ caller: UseOnce; match NameID/SessionIndex to its session; notify
+//	           the other participants with IdP.BuildLogoutRequest (Redirect or POST)
+//	GET/POST SAMLResponse=<LogoutResponse> ─▶ *LogoutResponse (InResponseTo, Status)
+//	        ─▶ caller: InResponseTo must be the request it is waiting for
+//	        ─▶ finally IdP.BuildLogoutResponse (Success, PartialLogout when a
+//	           participant failed) to the initiator's SingleLogoutService
+//
+// Logout messages must be signed when the SP has a signing certificate;
+// outbound ones are always signed: a query-string signature (RSA-SHA256,
+// RSA-SHA1 only for an SP configured for it) for HTTP-Redirect, an
+// enveloped one for HTTP-POST. An IsPassive AuthnRequest that cannot be
+// answered without a page gets IdP.BuildStatusResponse(req.NoPassive()):
+// a signed Response with Responder/NoPassive and no assertion.
 //
 // Every inbound document passes idp/internal/xmlin (size and inflate
 // limits, DTD refusal, round-trip validation) before any parsing or

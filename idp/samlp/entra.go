@@ -13,10 +13,16 @@ const (
 // Response and assertion both signed with RSA-SHA256. Entra signs requests
 // only when isSignedAuthenticationRequestRequired is set; then add its
 // certificate to SigningCerts and set RequireSignedRequests.
+//
+// Its SingleLogoutService is HTTP-Redirect to login.srf, as Entra's SAML
+// metadata (nexus.microsoftonline-p.com) lists it; Entra documents
+// "REDIRECT for the sign out message" but how it handles our
+// LogoutResponse live is unconfirmed (o365-reference §3).
 func EntraServiceProvider() *ServiceProvider {
 	return &ServiceProvider{
 		EntityID:           EntraEntityID,
 		ACS:                []Endpoint{{Binding: BindingHTTPPost, Location: EntraACS, IsDefault: true}},
+		SLO:                []Endpoint{{Binding: BindingHTTPRedirect, Location: EntraACS}},
 		NameIDFormat:       NameIDFormatPersistent,
 		Audience:           EntraEntityID,
 		SignResponse:       true,

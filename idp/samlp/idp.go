@@ -12,7 +12,7 @@ import (
 
 // Limits on inbound messages.
 const (
-	// MaxRequestBytes bounds a decoded AuthnRequest (either binding).
+	// MaxRequestBytes bounds a decoded inbound message (either binding).
 	MaxRequestBytes = 64 << 10
 	// MaxDeflatedBytes bounds the compressed Redirect-binding payload.
 	MaxDeflatedBytes = 16 << 10
@@ -23,7 +23,7 @@ const (
 	MaxRelayState = 1024
 	// DefaultClockSkew is the default allowance on IssueInstant.
 	DefaultClockSkew = 3 * time.Minute
-	// DefaultMaxRequestAge is how old an AuthnRequest may be.
+	// DefaultMaxRequestAge is how old an inbound message may be.
 	DefaultMaxRequestAge = 5 * time.Minute
 	// subjectConfirmationLifetime bounds SubjectConfirmationData
 	// NotOnOrAfter: the response must be posted within 5 minutes (AD FS).
@@ -35,8 +35,11 @@ type Config struct {
 	// EntityID is our issuer URI (the AD FS identifier,
 	// http://sts.example.com/adfs/services/trust). Required.
 	EntityID string
-	// SSOURL is the absolute URL of /adfs/ls/; a request's Destination
-	// must equal it when present. Required.
+	// SSOURL is the absolute URL of /adfs/ls/, where the IdP receives
+	// AuthnRequests and logout messages alike (the metadata lists it as
+	// both SingleSignOnService and SingleLogoutService); an inbound
+	// message's Destination must equal it when present, and a signed
+	// logout message must carry it. Required.
 	SSOURL string
 	// Keys signs assertions and responses (Current only). Required.
 	Keys token.KeySet
@@ -52,8 +55,8 @@ type Config struct {
 	Log *slog.Logger
 }
 
-// IdP parses AuthnRequests and builds Responses. It is safe for concurrent
-// use.
+// IdP parses AuthnRequests and logout messages and builds Responses and
+// logout messages. It is safe for concurrent use.
 type IdP struct {
 	cfg     Config
 	signers map[token.SignatureAlgorithm]*token.XMLSigner

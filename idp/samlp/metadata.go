@@ -28,6 +28,7 @@ const (
 	// MaxMetadataBytes bounds an SP metadata document.
 	MaxMetadataBytes = 256 << 10
 	maxMetaACS       = 32
+	maxMetaSLO       = 16
 	maxMetaKeys      = 16
 	maxMetaNameIDs   = 16
 	maxCertB64       = 16 << 10
@@ -99,6 +100,10 @@ var knownKeyTransports = map[string]bool{
 //     listing key transports without RSA-OAEP-MGF1P, is refused). Keys must
 //     be RSA of at least 2048 bits; certificate validity dates are not
 //     checked (metadata certificates are key carriers).
+//   - SingleLogoutService with the HTTP-Redirect or HTTP-POST binding →
+//     SLO (binding, Location, ResponseLocation; same URL rules as ACS).
+//     SOAP, Artifact and other standard bindings are skipped, an unknown
+//     binding is an error; none at all leaves the SP out of single logout.
 //   - AuthnRequestsSigned → RequireSignedRequests.
 //   - WantAssertionsSigned is checked to be an xs:boolean; fedgate always
 //     signs assertions, so it is always satisfied.
@@ -150,6 +155,9 @@ func ParseSPMetadata(doc []byte) (*ServiceProvider, error) {
 		return nil, err
 	}
 	if sp.ACS, err = readACS(spsso); err != nil {
+		return nil, err
+	}
+	if sp.SLO, err = readSLO(spsso); err != nil {
 		return nil, err
 	}
 	if sp.NameIDFormat, err = readNameIDFormat(spsso); err != nil {
@@ -433,23 +441,74 @@ func defaultIndex(explicit []*bool) int {
 }
 
 func checkACSLocation(loc string, i int) error {
-	if err := checkURI(fmt.Sprintf("AssertionConsumerService[%d] Location", i), loc, maxURLLen); err != nil {
+	return checkLocation(fmt.Sprintf("AssertionConsumerService[%d] Location", i), loc)
+}
+
+// checkLocation applies the endpoint URL rules to what (an element and
+// attribute name for the message): absolute, https (http only for
+// loopback hosts), no user information, no fragment.
+func checkLocation(what, loc string) error {
+	if err := checkURI(what, loc, maxURLLen); err != nil {
 		return err
 	}
 	u, err := url.Parse(loc)
 	if err != nil {
-		return fmt.Errorf("samlp: metadata: AssertionConsumerService[%d] Location: %w: %w", i, err, ErrMetadata)
+		return fmt.Errorf("samlp: metadata: %s: %w: %w", what, err, ErrMetadata)
 	}
 	switch {
 	case !u.IsAbs() || u.Host == "" || u.Opaque != "":
-		return metaErr("AssertionConsumerService[%d] Location %q is not an absolute URL", i, loc)
+		return metaErr("%s %q is not an absolute URL", what, loc)
 	case u.User != nil || u.Fragment != "":
-		return metaErr("AssertionConsumerService[%d] Location %q must not carry user information or a fragment", i, loc)
+		return metaErr("%s %q must not carry user information or a fragment", what, loc)
 	case u.Scheme == "https", isLoopback(u):
 		return nil
 	default:
-		return metaErr("AssertionConsumerService[%d] Location %q must be https (http is accepted only for localhost, 127.0.0.1 and ::1)", i, loc)
+		return metaErr("%s %q must be https (http is accepted only for localhost, 127.0.0.1 and ::1)", what, loc)
 	}
+}
+
+// knownSLOBindings are SingleLogoutService bindings real SP metadata lists
+// besides the two front-channel ones fedgate uses (Shibboleth lists SOAP
+// and Artifact). They are skipped; any other binding URI is refused.
+var knownSLOBindings = map[string]bool{
+	"urn:oasis:names:tc:SAML:2.0:bindings:SOAP":                 true,
+	"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact":        true,
+	"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST-SimpleSign": true,
+	"urn:oasis:names:tc:SAML:2.0:bindings:PAOS":                 true,
+}
+
+// readSLO reads the SingleLogoutService endpoints with the HTTP-Redirect
+// and HTTP-POST bindings (saml-metadata §2.2.2, §2.4.2), in document
+// order. Location and the optional ResponseLocation follow the ACS URL
+// rules. None at all is fine: the SP then takes no part in single logout.
+func readSLO(spsso *etree.Element) ([]Endpoint, error) {
+	els := mdChildren(spsso, "SingleLogoutService")
+	if len(els) > maxMetaSLO {
+		return nil, metaErr("%d SingleLogoutService elements; the limit is %d", len(els), maxMetaSLO)
+	}
+	var out []Endpoint
+	for i, el := range els {
+		binding := el.SelectAttrValue("Binding", "")
+		switch {
+		case binding == BindingHTTPRedirect, binding == BindingHTTPPost:
+		case knownSLOBindings[binding]:
+			continue // back-channel or artifact: fedgate logs out in the browser only
+		default:
+			return nil, metaErr("SingleLogoutService[%d] binding %q is unknown; fedgate uses %s and %s", i, binding, BindingHTTPRedirect, BindingHTTPPost)
+		}
+		e := Endpoint{Binding: binding, Location: el.SelectAttrValue("Location", "")}
+		if err := checkLocation(fmt.Sprintf("SingleLogoutService[%d] Location", i), e.Location); err != nil {
+			return nil, err
+		}
+		if a := el.SelectAttr("ResponseLocation"); a != nil {
+			e.ResponseLocation = a.Value
+			if err := checkLocation(fmt.Sprintf("SingleLogoutService[%d] ResponseLocation", i), e.ResponseLocation); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 func readNameIDFormat(spsso *etree.Element) (string, error) {

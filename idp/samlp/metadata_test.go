@@ -354,5 +354,13 @@ func FuzzParseSPMetadata(f *testing.F) {
 		if sp.RequireSignedRequests && len(sp.SigningCerts) == 0 {
 			t.Fatal("signed requests required without a signing certificate")
 		}
+		for _, e := range sp.SLO {
+			if e.Binding != samlp.BindingHTTPRedirect && e.Binding != samlp.BindingHTTPPost {
+				t.Fatalf("SingleLogoutService binding %q registered", e.Binding)
+			}
+		}
+		if len(sp.SLO) > 16 {
+			t.Fatalf("%d SingleLogoutService endpoints", len(sp.SLO))
+		}
 	})
 }

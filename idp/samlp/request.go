@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-
-	"github.com/fedgate/fedgate/idp/internal/xmlin"
 )
 
 const (
@@ -53,118 +51,27 @@ type AuthnRequest struct {
 	AllowCreate bool
 }
 
-// ParseRedirect parses an HTTP-Redirect binding request. rawQuery is the
-// request's URL.RawQuery exactly as received: the signature covers its
-// octets, not a re-encoding.
+// ParseRedirect parses an HTTP-Redirect binding AuthnRequest. rawQuery is
+// the request's URL.RawQuery exactly as received: the signature covers its
+// octets, not a re-encoding. Use ParseRedirectMessage where a
+// LogoutRequest or LogoutResponse may arrive on the same URL.
 func (idp *IdP) ParseRedirect(rawQuery string, lookup Lookup) (*AuthnRequest, error) {
-	q, err := splitQuery(rawQuery)
+	in, err := idp.readRedirect(rawQuery, lookup, kindAuthnRequest)
 	if err != nil {
 		return nil, err
 	}
-	reqParam, ok := q.value("SAMLRequest")
-	if !ok {
-		return nil, fmt.Errorf("samlp: redirect: no SAMLRequest parameter: %w", ErrInvalidRequest)
-	}
-	relay, _ := q.value("RelayState")
-	if len(relay) > MaxRelayState {
-		return nil, fmt.Errorf("samlp: RelayState is %d bytes; the limit is %d: %w", len(relay), MaxRelayState, ErrInvalidRequest)
-	}
-	raw, err := xmlin.DecodeRedirect(reqParam, MaxDeflatedBytes, MaxRequestBytes)
-	if err != nil {
-		return nil, fmt.Errorf("samlp: %w", err)
-	}
-	doc, err := parseRequestDoc(raw)
-	if err != nil {
-		return nil, err
-	}
-	root := doc.Root()
-	if len(findSignatures(root)) != 0 {
-		// saml-bindings §3.4.4.1: any XML signature MUST be removed before
-		// the message is DEFLATE-encoded.
-		return nil, fmt.Errorf("samlp: redirect: request carries an XML signature; the Redirect binding signs the query string: %w", ErrInvalidRequest)
-	}
-	sp, err := idp.lookupIssuer(root, lookup)
-	if err != nil {
-		return nil, err
-	}
-	signed := false
-	if _, has := q.value("Signature"); has && len(sp.SigningCerts) > 0 {
-		if err := verifyRedirect(q, sp); err != nil {
-			return nil, err
-		}
-		signed = true
-	}
-	if !signed && sp.RequireSignedRequests {
-		return nil, fmt.Errorf("samlp: %q: unsigned redirect request: %w", sp.EntityID, ErrSignatureRequired)
-	}
-	return idp.finish(root, sp, BindingHTTPRedirect, signed, relay)
+	return idp.finish(in.root, in.sp, in.binding, in.signed, in.relay)
 }
 
-// ParsePOST parses an HTTP-POST binding request from the form values
+// ParsePOST parses an HTTP-POST binding AuthnRequest from the form values
 // (SAMLRequest, RelayState). The caller bounds the body with
 // http.MaxBytesReader before parsing the form.
 func (idp *IdP) ParsePOST(form url.Values, lookup Lookup) (*AuthnRequest, error) {
-	if len(form["SAMLRequest"]) != 1 || len(form["RelayState"]) > 1 {
-		return nil, fmt.Errorf("samlp: post: need exactly one SAMLRequest and at most one RelayState: %w", ErrInvalidRequest)
-	}
-	relay := form.Get("RelayState")
-	if len(relay) > MaxRelayState {
-		return nil, fmt.Errorf("samlp: RelayState is %d bytes; the limit is %d: %w", len(relay), MaxRelayState, ErrInvalidRequest)
-	}
-	raw, err := xmlin.DecodePOST(form.Get("SAMLRequest"), MaxRequestBytes)
-	if err != nil {
-		return nil, fmt.Errorf("samlp: %w", err)
-	}
-	doc, err := parseRequestDoc(raw)
+	in, err := idp.readPOST(form, lookup, kindAuthnRequest)
 	if err != nil {
 		return nil, err
 	}
-	root := doc.Root()
-	sigs := findSignatures(root)
-	if len(sigs) > 1 || (len(sigs) == 1 && sigs[0].Parent() != root) {
-		return nil, fmt.Errorf("samlp: post: request must carry at most one signature, as a child of AuthnRequest: %w", ErrBadSignature)
-	}
-	// The unverified Issuer only selects which keys to trust; it is read
-	// again from the verified element below.
-	sp, err := idp.lookupIssuer(root, lookup)
-	if err != nil {
-		return nil, err
-	}
-	signed := false
-	if len(sigs) == 1 && len(sp.SigningCerts) > 0 {
-		verified, err := idp.verifyEnveloped(root, sp)
-		if err != nil {
-			return nil, err
-		}
-		issuer, err := issuerOf(verified)
-		if err != nil || issuer != sp.EntityID {
-			return nil, fmt.Errorf("samlp: post: signed Issuer differs from the unsigned one: %w", ErrBadSignature)
-		}
-		root, signed = verified, true
-	}
-	if !signed && sp.RequireSignedRequests {
-		return nil, fmt.Errorf("samlp: %q: unsigned request: %w", sp.EntityID, ErrSignatureRequired)
-	}
-	return idp.finish(root, sp, BindingHTTPPost, signed, relay)
-}
-
-// parseRequestDoc runs xmlin and refuses comments and non-AuthnRequest roots.
-func parseRequestDoc(raw []byte) (*etree.Document, error) {
-	doc, err := xmlin.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("samlp: %w", err)
-	}
-	root := doc.Root()
-	if root.Tag != "AuthnRequest" || root.NamespaceURI() != nsProtocol {
-		return nil, fmt.Errorf("samlp: root element is {%s}%s, not samlp:AuthnRequest: %w", root.NamespaceURI(), root.Tag, ErrInvalidRequest)
-	}
-	// Comments inside signed text split it into several nodes, and a reader
-	// that takes the first one sees a different value than was signed
-	// (CVE-2017-11427 class). SPs never need comments in a request.
-	if hasComment(&doc.Element) {
-		return nil, fmt.Errorf("samlp: request contains an XML comment: %w", ErrInvalidRequest)
-	}
-	return doc, nil
+	return idp.finish(in.root, in.sp, in.binding, in.signed, in.relay)
 }
 
 func hasComment(el *etree.Element) bool {
@@ -247,26 +154,9 @@ func strictText(el *etree.Element) (string, error) {
 // finish checks the protocol fields of a (verified) request.
 func (idp *IdP) finish(root *etree.Element, sp *ServiceProvider, binding string, signed bool, relay string) (*AuthnRequest, error) {
 	r := &AuthnRequest{SP: sp, Binding: binding, Signed: signed, RelayState: relay}
-	r.ID = root.SelectAttrValue("ID", "")
-	if r.ID == "" || len(r.ID) > maxIDLen {
-		return nil, fmt.Errorf("samlp: request ID must be 1..%d characters: %w", maxIDLen, ErrInvalidRequest)
-	}
-	if v := root.SelectAttrValue("Version", ""); v != "2.0" {
-		return nil, fmt.Errorf("samlp: Version %q is not 2.0: %w", v, ErrInvalidRequest)
-	}
-	ii, err := time.Parse(time.RFC3339Nano, root.SelectAttrValue("IssueInstant", ""))
-	if err != nil {
-		return nil, fmt.Errorf("samlp: IssueInstant is not an xs:dateTime: %w", ErrInvalidRequest)
-	}
-	r.IssueInstant = ii.UTC()
-	now := idp.cfg.Now()
-	if ii.After(now.Add(idp.cfg.ClockSkew)) || ii.Before(now.Add(-idp.cfg.MaxRequestAge-idp.cfg.ClockSkew)) {
-		return nil, fmt.Errorf("samlp: IssueInstant %s, now %s: %w", r.IssueInstant.Format(time.RFC3339), now.UTC().Format(time.RFC3339), ErrStale)
-	}
-	// saml-bindings §3.4.5.2 / §3.5.5.2: when Destination is present it
-	// must be the URL the message was received at.
-	if d := root.SelectAttr("Destination"); d != nil && d.Value != idp.cfg.SSOURL {
-		return nil, fmt.Errorf("samlp: Destination %q, expected %q: %w", d.Value, idp.cfg.SSOURL, ErrDestination)
+	var err error
+	if r.ID, r.IssueInstant, err = idp.checkHeader(root, false); err != nil {
+		return nil, err
 	}
 	if r.ACS, err = selectACS(root, sp); err != nil {
 		return nil, err

@@ -30,12 +30,25 @@ type ResponseInput struct {
 	NameIDFormat string
 	// Attributes go into one AttributeStatement (omitted when empty).
 	Attributes []Attribute
-	// AuthnInstant is when the user authenticated; SessionIndex is
-	// optional (needed later for SLO).
+	// AuthnInstant is when the user authenticated.
 	AuthnInstant time.Time
+	// SessionIndex goes into the AuthnStatement; SPs send it back in their
+	// LogoutRequest (mellon, node-saml and Shibboleth need it for single
+	// logout). It should not let SPs correlate the user (saml-core §2.7.2):
+	// use a random value per session and SP. "" omits it.
 	SessionIndex string
 	// AuthnContextClassRef defaults to PasswordProtectedTransport.
 	AuthnContextClassRef string
+}
+
+// IssuedNameIDFormat is the NameID Format BuildResponse writes:
+// NameIDFormat, else the SP's configured format (default persistent).
+// Record it with the NameID to address a LogoutRequest later.
+func (in ResponseInput) IssuedNameIDFormat() string {
+	if in.NameIDFormat != "" {
+		return in.NameIDFormat
+	}
+	return in.SP.nameIDFormat()
 }
 
 // Input returns the ResponseInput fields this request determines.
@@ -147,11 +160,7 @@ func (idp *IdP) assertion(in ResponseInput, id string, now time.Time) *etree.Ele
 
 	subj := a.CreateElement("saml:Subject")
 	nid := subj.CreateElement("saml:NameID")
-	f := in.NameIDFormat
-	if f == "" {
-		f = sp.nameIDFormat()
-	}
-	nid.CreateAttr("Format", f)
+	nid.CreateAttr("Format", in.IssuedNameIDFormat())
 	nid.SetText(in.NameID)
 	sc := subj.CreateElement("saml:SubjectConfirmation")
 	sc.CreateAttr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
@@ -35,7 +36,7 @@ func splitQuery(raw string) (rawQuery, error) {
 			return nil, fmt.Errorf("samlp: query parameter name: %w: %w", err, ErrInvalidRequest)
 		}
 		switch key {
-		case "SAMLRequest", "RelayState", "SigAlg", "Signature":
+		case paramRequest, paramResponse, "RelayState", "SigAlg", "Signature":
 			if _, dup := q[key]; dup {
 				return nil, fmt.Errorf("samlp: query parameter %s repeated: %w", key, ErrInvalidRequest)
 			}
@@ -59,9 +60,12 @@ func (q rawQuery) value(key string) (string, bool) {
 }
 
 // verifyRedirect checks the query-string signature of saml-bindings
-// §3.4.4.1 over "SAMLRequest=…&RelayState=…&SigAlg=…" in that order, with
-// the original URL-encoded values, against the SP's certificates only.
-func verifyRedirect(q rawQuery, sp *ServiceProvider) error {
+// §3.4.4.1 over "SAMLRequest=…&RelayState=…&SigAlg=…" (SAMLResponse=…
+// for a response; param names it) in that order, with the original
+// URL-encoded values, against the SP's certificates only. As for the POST
+// binding (goxmldsig), a certificate is used only within its validity
+// period at now.
+func verifyRedirect(q rawQuery, param string, sp *ServiceProvider, now time.Time) error {
 	sigAlg, okAlg := q.value("SigAlg")
 	sigB64, _ := q.value("Signature")
 	if !okAlg || len(sigB64) > maxSignatureParam {
@@ -80,7 +84,7 @@ func verifyRedirect(q rawQuery, sp *ServiceProvider) error {
 	if err != nil {
 		return fmt.Errorf("samlp: redirect: Signature is not base64: %w", ErrBadSignature)
 	}
-	signed := "SAMLRequest=" + q["SAMLRequest"]
+	signed := param + "=" + q[param]
 	if rs, ok := q["RelayState"]; ok {
 		signed += "&RelayState=" + rs
 	}
@@ -93,13 +97,19 @@ func verifyRedirect(q rawQuery, sp *ServiceProvider) error {
 		d := sha1.Sum([]byte(signed)) //nolint:gosec // see import
 		digest = d[:]
 	}
+	expired := 0
 	for _, c := range sp.SigningCerts {
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			expired++
+			continue
+		}
 		pub, ok := c.PublicKey.(*rsa.PublicKey)
 		if ok && rsa.VerifyPKCS1v15(pub, h, digest, sig) == nil {
 			return nil
 		}
 	}
-	return fmt.Errorf("samlp: redirect: signature does not verify with %d certificate(s) of %q: %w", len(sp.SigningCerts), sp.EntityID, ErrBadSignature)
+	return fmt.Errorf("samlp: redirect: signature does not verify with the %d certificate(s) of %q (%d outside their validity period): %w",
+		len(sp.SigningCerts), sp.EntityID, expired, ErrBadSignature)
 }
 
 // verifyEnveloped validates the enveloped signature on root with the SP's

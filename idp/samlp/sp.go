@@ -35,17 +35,22 @@ const (
 	AES128CBC Encryption = "aes128-cbc"
 )
 
-// Endpoint is one AssertionConsumerService of an SP.
+// Endpoint is one AssertionConsumerService or SingleLogoutService of an SP.
 type Endpoint struct {
-	// Binding must be BindingHTTPPost: fedgate delivers responses only by
-	// auto-POST.
+	// Binding is BindingHTTPPost for an ACS (fedgate delivers responses
+	// only by auto-POST); BindingHTTPRedirect or BindingHTTPPost for a
+	// SingleLogoutService.
 	Binding string
 	// Location is the absolute https URL (http only for loopback tests).
 	Location string
-	// Index is the AssertionConsumerServiceIndex that selects it.
+	// ResponseLocation (SingleLogoutService only) is where LogoutResponses
+	// go when it differs from Location (saml-metadata §2.2.2). Default:
+	// Location. Same URL rules.
+	ResponseLocation string
+	// Index is the AssertionConsumerServiceIndex that selects it (ACS only).
 	Index int
-	// IsDefault marks the endpoint used when the request names none.
-	// Default: the first endpoint.
+	// IsDefault marks the endpoint used when the request names none (ACS
+	// only). Default: the first endpoint.
 	IsDefault bool
 }
 
@@ -56,6 +61,11 @@ type ServiceProvider struct {
 	// ACS lists the registered assertion consumer services; responses go
 	// only to these. At least one is required.
 	ACS []Endpoint
+	// SLO lists the SP's SingleLogoutService endpoints (HTTP-Redirect
+	// and/or HTTP-POST). LogoutRequests and LogoutResponses are sent only
+	// to these. Default: none, and the SP can then neither be notified of
+	// a single logout nor start one.
+	SLO []Endpoint
 	// SigningCerts verify signed AuthnRequests. Only these keys are ever
 	// trusted, never a certificate inside the request. Default: none, and
 	// any signature on a request is then ignored.
@@ -99,6 +109,21 @@ func (sp *ServiceProvider) Validate() error {
 		u, err := url.Parse(e.Location)
 		if err != nil || !u.IsAbs() || (u.Scheme != "https" && !isLoopback(u)) {
 			return fmt.Errorf("samlp: %q acs[%d]: location %q must be an absolute https URL: %w", sp.EntityID, i, e.Location, ErrConfig)
+		}
+	}
+	for i, e := range sp.SLO {
+		if e.Binding != BindingHTTPRedirect && e.Binding != BindingHTTPPost {
+			return fmt.Errorf("samlp: %q slo[%d]: binding %q is not supported; use %s or %s: %w", sp.EntityID, i, e.Binding, BindingHTTPRedirect, BindingHTTPPost, ErrConfig)
+		}
+		locs := []string{e.Location}
+		if e.ResponseLocation != "" {
+			locs = append(locs, e.ResponseLocation)
+		}
+		for _, loc := range locs {
+			u, err := url.Parse(loc)
+			if err != nil || !u.IsAbs() || u.Host == "" || u.User != nil || u.Fragment != "" || (u.Scheme != "https" && !isLoopback(u)) {
+				return fmt.Errorf("samlp: %q slo[%d]: location %q must be an absolute https URL without user information or fragment: %w", sp.EntityID, i, loc, ErrConfig)
+			}
 		}
 	}
 	if sp.RequireSignedRequests && len(sp.SigningCerts) == 0 {
@@ -169,6 +194,21 @@ func (sp *ServiceProvider) acsByIndex(i int) (Endpoint, bool) {
 	for _, e := range sp.ACS {
 		if e.Index == i {
 			return e, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// SingleLogout returns the SingleLogoutService to send a message to:
+// the first endpoint with the preferred binding, else the first
+// HTTP-Redirect one, else the first HTTP-POST one. preferred may be "".
+// ok is false when the SP registered none.
+func (sp *ServiceProvider) SingleLogout(preferred string) (e Endpoint, ok bool) {
+	for _, b := range []string{preferred, BindingHTTPRedirect, BindingHTTPPost} {
+		for _, e := range sp.SLO {
+			if b != "" && e.Binding == b {
+				return e, true
+			}
 		}
 	}
 	return Endpoint{}, false

@@ -7,7 +7,9 @@
 // single-use records, failure counters), lockout.Store (owned by package
 // idp/lockout: extranet lockout state per account), proxytrust.Store (owned
 // by package proxytrust: enrollment tokens, issued proxy certificates and
-// revocations), Auditor (sign-in audit events) and Collector (expiry). Every backend runs the same conformance suite,
+// revocations), RelyingParties (relying-party trusts added at run time,
+// with a version counter nodes poll), Auditor (sign-in audit events) and
+// Collector (expiry). Every backend runs the same conformance suite,
 // idp/store/storetest, and several processes may share one database: that is
 // how a farm of fedgate nodes shares replay records and lockout counters.
 //

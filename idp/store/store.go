@@ -84,6 +84,7 @@ type Store interface {
 	// and contract: one method serves both.
 	proxytrust.Store
 	apppass.Store
+	RelyingParties
 	Auditor
 	Collector
 	// Close releases the database handle. The Store must not be used after.

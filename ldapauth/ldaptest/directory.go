@@ -53,6 +53,13 @@ type Config struct {
 	// that users name in MemberOf exist without being declared.
 	// Default: none.
 	Groups []Group
+	// DomainAttributes replaces attributes of the domain object served at
+	// BaseDN (objectClass domainDNS), verbatim, for example
+	// {"lockoutThreshold": {"5"}} or a malformed value; an empty slice
+	// removes the attribute. Default: none, so the domain carries the
+	// Microsoft security baseline's lockout policy (DefaultLockoutThreshold,
+	// DefaultObservationWindow, DefaultLockoutDuration).
+	DomainAttributes map[string][]string
 	// HideTokenGroups answers reads of tokenGroups without the attribute,
 	// as AD does when the reader lacks the right to it. Default: false.
 	HideTokenGroups bool
@@ -133,6 +140,11 @@ func Start(cfg Config) (*Directory, error) {
 	if d.tree, d.users, err = buildEntries(cfg.BaseDN, cfg.Users, cfg.Groups); err != nil {
 		return nil, err
 	}
+	domain, err := domainEntry(cfg.BaseDN, cfg.DomainAttributes)
+	if err != nil {
+		return nil, err
+	}
+	d.tree.addDomain(domain)
 	host, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("ldaptest: Addr %q: %w", cfg.Addr, err)

@@ -23,7 +23,10 @@
 //	                                (Domain Users, RID 513) included; other scopes:
 //	                                1 operationsError, as Samba and AD answer
 //
-// Entries carry objectGUID, objectSid, primaryGroupID, mS-DS-ConsistencyGuid
+// The BaseDN entry is the domain object (objectClass domainDNS) with the
+// account lockout policy attributes lockoutThreshold,
+// lockOutObservationWindow and lockoutDuration in AD's encoding
+// (Config.DomainAttributes overrides them). Entries carry objectGUID, objectSid, primaryGroupID, mS-DS-ConsistencyGuid
 // (when User.ConsistencyGUID is set) and the account-state attributes AD
 // has. Groups are entries with member and memberOf; Config.Groups nests
 // them. Bind names may be a DN, a userPrincipalName or

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -148,6 +149,11 @@ func buildEntries(baseDN string, users []User, groups []Group) (*tree, []User, e
 		if n := len(u.ConsistencyGUID); n != 0 && n != consistencyGUIDLen {
 			return nil, nil, fmt.Errorf("ldaptest: %s: ConsistencyGUID has %d bytes, want 16", who, n)
 		}
+		for name := range u.Attributes {
+			if servedUserAttributes[strings.ToLower(name)] || name == "" {
+				return nil, nil, fmt.Errorf("ldaptest: %s: Attributes[%q] is empty or repeats an attribute the directory serves", who, name)
+			}
+		}
 		out[i] = u
 	}
 
@@ -235,6 +241,16 @@ func buildEntries(baseDN string, users []User, groups []Group) (*tree, []User, e
 	return t, out, nil
 }
 
+// servedUserAttributes are the attributes userEntry serves itself (lower
+// case); User.Attributes may not repeat them.
+var servedUserAttributes = map[string]bool{
+	"objectclass": true, "objectcategory": true, "cn": true, "name": true, "distinguishedname": true,
+	"objectguid": true, "objectsid": true, "primarygroupid": true, "useraccountcontrol": true,
+	"msds-user-account-control-computed": true, "pwdlastset": true, "accountexpires": true, "lockouttime": true,
+	"ms-ds-consistencyguid": true, "userprincipalname": true, "samaccountname": true, "displayname": true,
+	"givenname": true, "sn": true, "mail": true, "memberof": true, "tokengroups": true,
+}
+
 func userEntry(u *User, category string, objectSid []byte) *entry {
 	pdn, _ := ldap.ParseDN(u.DN) // validated by buildEntries
 	cn := firstRDNValue(pdn)
@@ -291,6 +307,9 @@ func userEntry(u *User, category string, objectSid []byte) *entry {
 	}
 	if len(u.MemberOf) > 0 {
 		attrs = append(attrs, attribute{name: "memberOf", values: slices.Clone(u.MemberOf)})
+	}
+	for _, name := range slices.Sorted(maps.Keys(u.Attributes)) {
+		attrs = append(attrs, attribute{name: name, values: slices.Clone(u.Attributes[name])})
 	}
 	return &entry{dn: u.DN, pdn: pdn, attrs: attrs, user: u}
 }

@@ -29,6 +29,10 @@ type User struct {
 	// of; groups under BaseDN are served as entries. Every user is also
 	// in Domain Users through primaryGroupID 513, as in AD.
 	MemberOf []string
+	// Attributes are more directory attributes served as stored, keyed
+	// by attribute name (e.g. "department": {"Finance"}). They may not
+	// repeat an attribute the directory already serves. Default none.
+	Attributes map[string][]string
 }
 
 // Group declares a group and its own memberships, for nesting. Groups
@@ -56,6 +60,13 @@ func (u User) clone() User {
 	u.ObjectGUID = slices.Clone(u.ObjectGUID)
 	u.ConsistencyGUID = slices.Clone(u.ConsistencyGUID)
 	u.MemberOf = slices.Clone(u.MemberOf)
+	if u.Attributes != nil {
+		attrs := make(map[string][]string, len(u.Attributes))
+		for k, v := range u.Attributes {
+			attrs[k] = slices.Clone(v)
+		}
+		u.Attributes = attrs
+	}
 	return u
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/metadata"
 	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/idp/rp/rpsync"
 	"github.com/fedgate/fedgate/idp/samlp"
 	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/idp/store/postgres"
@@ -45,10 +46,13 @@ type Options struct {
 
 // App is a built federation service, ready to listen.
 type App struct {
-	Config    config.Config
-	Keys      token.KeySet
-	Metadata  []byte
-	Parties   *rp.Registry
+	Config   config.Config
+	Keys     token.KeySet
+	Metadata []byte
+	// Parties are the relying-party trusts: fedgate.yaml's and the
+	// store's, refreshed by Refresher while Serve runs.
+	Parties   *rp.Live
+	Refresher *rpsync.Refresher
 	Store     store.Store
 	Directory *ldapauth.Client
 	MFA       *mfa.Service
@@ -58,7 +62,12 @@ type App struct {
 	Lockout      *lockout.Policy // nil when extranet_lockout.mode is off
 	// ProxyTrust is the proxy-trust authority; nil when proxy_trust is off.
 	ProxyTrust *proxytrust.Authority
-	Tokens     *token.Issuer
+	// Tokens signs with token_signing's algorithm and lifetime: WS-Trust
+	// (Office 365 only).
+	Tokens *token.Issuer
+	// PartyTokens signs passive WS-Fed tokens with each relying party's
+	// own algorithm and lifetime.
+	PartyTokens *rp.Issuers
 	// SAML is the SAML 2.0 IdP behind /adfs/ls/ (relying_parties.saml).
 	SAML    *samlp.IdP
 	Web     *web.Server
@@ -158,21 +167,31 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
 
-	var parties []rp.Party
-	if o := cfg.RelyingParties.Office365; o.Enabled {
-		policy, err := rp.ParseMFAPolicy(o.MFA)
-		if err != nil {
-			return nil, fmt.Errorf("relying_parties.office365.mfa: %w", err)
-		}
-		parties = append(parties, rp.Office365(policy, o.ReplyURLs...))
-	}
-	samlSPs, err := samlParties(cfg.RelyingParties.SAML)
+	parties, err := ConfiguredParties(cfg)
 	if err != nil {
 		return nil, err
 	}
-	parties = append(parties, samlSPs...)
-	if a.Parties, err = rp.NewRegistry(parties...); err != nil {
+	configured, err := rp.NewRegistry(parties...)
+	if err != nil {
 		return nil, fmt.Errorf("relying_parties: %w", err)
+	}
+	// Trusts added with `fedgate rp add` are in the store, shared by the
+	// farm; Serve polls for changes and swaps the registry in place.
+	if a.Refresher, err = rpsync.New(a.Store, parties, PartyEnv(cfg), opts.Logger.With("component", "rpsync")); err != nil {
+		return nil, err
+	}
+	if err := a.Refresher.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("relying parties in the store: %w", err)
+	}
+	a.Parties = a.Refresher.Live()
+	// Passive WS-Fed tokens carry each party's signature algorithm and
+	// lifetime; token_signing's are the defaults.
+	a.PartyTokens, err = rp.NewIssuers(token.Config{
+		Issuer: cfg.IssuerURI(), Keys: a.Keys, Lifetime: cfg.TokenSigning.TokenLifetime.Std(),
+		Algorithm: alg, Now: opts.Now, Rand: opts.Rand,
+	}, a.Parties.Lookup)
+	if err != nil {
+		return nil, err
 	}
 
 	sessionKey, err := cfg.Session.Key.Key32()
@@ -184,7 +203,7 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 	if a.Lockout != nil {
 		lp = a.Lockout
 	}
-	ws, err := newWSTrust(cfg, a, public, opts)
+	ws, err := newWSTrust(cfg, a, configured, public, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +220,7 @@ func Build(ctx context.Context, cfg config.Config, opts Options) (_ *App, err er
 		return nil, err
 	}
 	a.Web, err = web.New(web.Config{
-		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.Tokens, Audit: a.Store, Lockout: lp,
+		Parties: a.Parties, Auth: a.Directory, MFA: a.MFA, Tokens: a.PartyTokens, Audit: a.Store, Lockout: lp,
 		Mounts: []func(chi.Router){ws.Mount}, ProxyTrust: pt, SAML: a.SAML, Replay: a.Store, IdPInitiated: cfg.RelyingParties.IdPInitiated,
 		SessionKey: sessionKey, SessionLifetime: cfg.Session.Lifetime.Std(), CookieName: cfg.Session.CookieName,
 		Brand: cfg.DisplayName(), Metadata: func() []byte { return meta },
@@ -281,7 +300,8 @@ func openDirectory(d config.Directory, log *slog.Logger) (*ldapauth.Client, erro
 		DialTimeout: d.DialTimeout.Std(), Timeout: d.Timeout.Std(), PoolSize: d.PoolSize,
 		AcquireTimeout: d.AcquireTimeout.Std(), RetryInterval: d.RetryInterval.Std(),
 		AlternateLoginID: d.AlternateLoginID, ImmutableIDSource: d.ImmutableIDSource,
-		GroupLookup:           d.GroupLookup, // same spellings as ldapauth.GroupLookup* MaxGroups: d.MaxGroups,
+		GroupLookup: d.GroupLookup, // same spellings as ldapauth.GroupLookup*
+		MaxGroups:   d.MaxGroups, ExtraAttributes: d.ClaimAttributes,
 		InsecurePlaintextLDAP: d.InsecurePlaintextLDAP,
 		Logger:                log.With("component", "ldapauth"),
 	})
@@ -292,7 +312,7 @@ func openDirectory(d config.Directory, log *slog.Logger) (*ldapauth.Client, erro
 }
 
 // newWSTrust builds the active (WS-Trust usernamemixed) endpoints and MEX.
-func newWSTrust(cfg config.Config, a *App, public string, opts Options) (*wstrust.Handler, error) {
+func newWSTrust(cfg config.Config, a *App, configured *rp.Registry, public string, opts Options) (*wstrust.Handler, error) {
 	var wlo wstrust.Lockout // a nil *lockout.Policy must stay a nil interface
 	if a.Lockout != nil {
 		wlo = a.Lockout
@@ -301,8 +321,21 @@ func newWSTrust(cfg config.Config, a *App, public string, opts Options) (*wstrus
 	if err != nil {
 		return nil, fmt.Errorf("relying_parties.office365.legacy_clients: %w", err)
 	}
+	// WS-Trust serves Office 365 only, which is always in fedgate.yaml.
+	parties, office, err := wstrustParties(configured)
+	if err != nil {
+		return nil, fmt.Errorf("relying_parties: %w", err)
+	}
+	var (
+		auth  wstrust.Authenticator = a.Directory
+		users wstrust.UserFinder    = a.Directory
+	)
+	if office != nil && !office.Access.IsZero() {
+		g := &accessGuard{dir: a.Directory, party: office, log: opts.Logger.With("component", "wstrust")}
+		auth, users = g, g
+	}
 	policies := map[string]wstrust.LegacyPolicy{}
-	for _, p := range a.Parties.Parties() {
+	for _, p := range parties.Parties() {
 		for _, id := range p.Identifiers {
 			policies[id] = legacy
 		}
@@ -312,7 +345,7 @@ func newWSTrust(cfg config.Config, a *App, public string, opts Options) (*wstrus
 		return nil, fmt.Errorf("relying_parties: %w", err)
 	}
 	ws, err := wstrust.New(wstrust.Config{
-		Auth: a.Directory, Users: a.Directory, Tokens: a.Tokens, Parties: a.Parties, Replay: a.Store,
+		Auth: auth, Users: users, Tokens: a.Tokens, Parties: parties, Replay: a.Store,
 		MFA: a.MFA, Audit: a.Store, Lockout: wlo, AppPasswords: a.AppPasswords,
 		Policy: policy,
 		// The web handler's proxy-trust middleware runs before these
@@ -485,8 +518,10 @@ func (a *App) Listen() (Listeners, error) {
 	return l, nil
 }
 
-// Serve serves HTTPS (and the probe) and runs the store's garbage
-// collection every gcInterval until ctx ends, then shuts down gracefully.
+// Serve serves HTTPS (and the probe), runs the store's garbage collection
+// every gcInterval and picks up relying-party trusts added or removed in
+// the store (rpsync.DefaultInterval) until ctx ends, then shuts down
+// gracefully.
 func (a *App) Serve(ctx context.Context, l Listeners) error {
 	lc := a.Config.Listen
 	t := web.ServerTimeouts{
@@ -506,10 +541,14 @@ func (a *App) Serve(ctx context.Context, l Listeners) error {
 	var wg sync.WaitGroup
 	gcCtx, stopGC := context.WithCancel(ctx)
 	defer stopGC()
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		a.collectGarbage(gcCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		_ = a.Refresher.Run(gcCtx, rpsync.DefaultInterval)
 	}()
 	for i := range servers {
 		wg.Add(1)

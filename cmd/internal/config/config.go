@@ -3,6 +3,9 @@ package config
 import (
 	"strings"
 	"time"
+
+	"github.com/fedgate/fedgate/idp/claims"
+	"github.com/fedgate/fedgate/idp/rp"
 )
 
 // Config is the whole configuration file of `fedgate serve`. Obtain one
@@ -189,6 +192,15 @@ type Directory struct {
 	GroupLookup string `yaml:"group_lookup"`
 	// MaxGroups caps the groups read for one user. Default 1024; 1 to 10000.
 	MaxGroups int `yaml:"max_groups"`
+	// ClaimAttributes lists directory attributes read with every user
+	// besides the built-in ones (userPrincipalName, sAMAccountName, mail,
+	// displayName, objectGUID), so claim rules can send them, e.g.
+	// [givenName, sn, department, employeeID]. Default [] (none); at most
+	// 32, each an LDAP attribute name listed once. Attributes holding
+	// secrets (userPassword, unicodePwd, LAPS passwords, …) or binary data
+	// (objectSid, thumbnailPhoto, …) are refused. The service account must
+	// be able to read them.
+	ClaimAttributes []string `yaml:"claim_attributes"`
 	// PasswordChangeURL is where users whose password expired (AD 532) or
 	// must be changed at next logon (773) are sent to change it, e.g. the
 	// organisation's self-service password portal. Default "": the page
@@ -320,14 +332,21 @@ type Store struct {
 	DSNFile string `yaml:"dsn_file"`
 }
 
-// RelyingParties configures the built-in relying-party trusts.
+// RelyingParties configures the relying-party trusts read from this file
+// (more can live in the store, added with `fedgate rp add`).
 type RelyingParties struct {
 	// Office365 is the Microsoft Entra ID / Office 365 trust
 	// (urn:federation:MicrosoftOnline).
 	Office365 Office365 `yaml:"office365"`
+	// WSFed lists WS-Federation relying parties (claims-aware
+	// applications): realms, reply URLs (the only places their tokens are
+	// posted to), claim rules and access rules. Default empty. At most
+	// 256. See rp.Definition for every key; protocol is implied.
+	WSFed []WSFedParty `yaml:"wsfed"`
 	// SAML lists SAML 2.0 service providers, each trusted from its
-	// metadata file. Default empty: no SAML 2.0 SP, and SAMLRequest
-	// sign-ins get the error page.
+	// metadata (file or inline), with claim rules, access rules and
+	// token settings. Default empty: no SAML 2.0 SP, and SAMLRequest
+	// sign-ins get the error page. At most 256.
 	SAML []SAMLParty `yaml:"saml"`
 	// IdPInitiated turns on IdP-initiated sign-on at
 	// /adfs/ls/idpinitiatedsignon (AD FS's EnableIdpInitiatedSignonPage):
@@ -338,25 +357,27 @@ type RelyingParties struct {
 	IdPInitiated bool `yaml:"idp_initiated"`
 }
 
-// MaxSAMLParties bounds relying_parties.saml.
-const MaxSAMLParties = 256
+// MaxSAMLParties and MaxWSFedParties bound relying_parties.saml and
+// relying_parties.wsfed.
+const (
+	MaxSAMLParties  = 256
+	MaxWSFedParties = 256
+)
 
-// SAMLParty is one SAML 2.0 service-provider trust.
-type SAMLParty struct {
-	// Name is the display name on the sign-in page and in logs. Required,
-	// unique, plain text of at most 128 characters.
-	Name string `yaml:"name"`
-	// MetadataFile is the SP's SAML 2.0 metadata (an EntityDescriptor with
-	// one SPSSODescriptor). Its entity ID, HTTP-POST assertion consumer
-	// services (the only URLs responses are ever posted to), signing and
-	// encryption certificates and NameID format are read when fedgate
-	// starts. Required. Only metadata you obtained from the SP itself
-	// over a trusted channel belongs here.
-	MetadataFile string `yaml:"metadata_file"`
-	// MFA says when a TOTP code is required: "always" (default when
-	// empty), "extranet_only" or "never", as for office365.
-	MFA string `yaml:"mfa"`
-}
+// WSFedParty is one WS-Federation relying-party trust: an rp.Definition
+// whose protocol is implied (wsfed). Required keys: name, identifiers
+// (realms), reply_urls.
+type WSFedParty = rp.Definition
+
+// SAMLParty is one SAML 2.0 service-provider trust: an rp.Definition
+// whose protocol is implied (saml2). Required keys: name and
+// metadata_file (or metadata). The metadata's entity ID, HTTP-POST
+// assertion consumer services (the only URLs responses are ever posted
+// to), signing and encryption certificates and NameID format are read
+// when fedgate starts. Only metadata you obtained from the SP itself over
+// a trusted channel belongs here. mfa is "always" (default when empty),
+// "extranet_only" or "never", as for office365.
+type SAMLParty = rp.Definition
 
 // Office365ReplyURL is the default (and commercial-cloud) Entra ID
 // endpoint that receives tokens.
@@ -386,6 +407,16 @@ type Office365 struct {
 	// "app_password" (allow only with an app password). Users without an
 	// enrollment sign in with their password and the token claims no MFA.
 	LegacyClients string `yaml:"legacy_clients"`
+	// Claims are extra claim rules whose claims follow the built-in
+	// Office 365 claim set (UPN, ImmutableID, insidecorporatenetwork,
+	// authnmethodsreferences), which they may not issue or override.
+	// Default [] (none).
+	Claims []claims.Rule `yaml:"claims"`
+	// Access restricts who may sign in to Office 365 (issuance
+	// authorization): permit_groups and deny_groups, lists of group DNs.
+	// Default {}: everyone who authenticates. Applies to browser sign-ins
+	// and to WS-Trust (legacy clients) alike.
+	Access claims.Access `yaml:"access"`
 }
 
 // MFA policies accepted in Office365.MFA; the same strings as idp/rp's

@@ -3,10 +3,13 @@
 //
 // The package only deals with the file: it reads the configuration file
 // itself and, in [Config.ResolveSecrets], the secret files it names. It
-// opens no sockets, loads no certificates and imports no other fedgate
-// package; cmd/fedgate maps the plain values produced here onto the library
-// configurations (ldapauth, mfa, idp/…) and performs file checks such as
-// "does the key match the certificate" in its build step.
+// opens no sockets and loads no certificates; cmd/fedgate maps the plain
+// values produced here onto the library configurations (ldapauth, mfa,
+// idp/…) and performs file checks such as "does the key match the
+// certificate" or "does the SP metadata parse" in its build step. The
+// only library types it embeds are the relying-party schema shared with
+// the store (rp.Definition, claims.Rule, claims.Access), whose pure
+// validation it runs with YAML paths prefixed.
 //
 // The pipeline is:
 //

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/fedgate/fedgate/idp/rp"
 )
 
 // removedKeyHint returns the migration hint for a YAML path that an
@@ -46,8 +49,9 @@ type treeChecker struct {
 }
 
 var (
-	durationType = reflect.TypeFor[Duration]()
-	secretType   = reflect.TypeFor[Secret]()
+	durationType   = reflect.TypeFor[Duration]()
+	rpDurationType = reflect.TypeFor[rp.Duration]()
+	secretType     = reflect.TypeFor[Secret]()
 )
 
 // checkTree reports every unknown key, repeated key and value that does
@@ -151,6 +155,20 @@ func (c *treeChecker) value(v *yaml.Node, path string, t reflect.Type) {
 			return
 		}
 		c.structMapping(r, path, t)
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		// Lists of sections (relying parties, claim rules): each item is
+		// checked like a section, so its keys get paths such as
+		// relying_parties.wsfed[0].claims[1].claim.
+		if r.Kind != yaml.SequenceNode {
+			c.add(path, r.Line, "is "+kindName(r)+", not a list", "write one \"- key: value\" item per entry")
+			return
+		}
+		for i, item := range r.Content {
+			if !c.spend(item.Line) {
+				return
+			}
+			c.value(item, path+"["+strconv.Itoa(i)+"]", t.Elem())
+		}
 	case t == durationType:
 		if r.Kind != yaml.ScalarNode {
 			c.add(path, r.Line, "is "+kindName(r)+", not a duration", durationHint)
@@ -158,6 +176,14 @@ func (c *treeChecker) value(v *yaml.Node, path string, t reflect.Type) {
 		}
 		if _, err := parseDuration(r.Value); err != nil {
 			c.add(path, r.Line, err.problem, durationHint)
+		}
+	case t == rpDurationType:
+		if r.Kind != yaml.ScalarNode {
+			c.add(path, r.Line, "is "+kindName(r)+", not a duration", durationHint)
+			return
+		}
+		if _, err := rp.ParseDuration(r.Value); err != nil {
+			c.add(path, r.Line, "is not a duration", durationHint)
 		}
 	default:
 		if err := v.Decode(reflect.New(t).Interface()); err != nil {

@@ -1,11 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/ldapauth"
 )
 
 // Limits enforced by Validate.
@@ -163,6 +167,7 @@ func (c *Config) validateDirectory(p *problems) {
 	p.durationRange("directory.acquire_timeout", d.AcquireTimeout, 100*time.Millisecond, time.Minute)
 	p.durationRange("directory.retry_interval", d.RetryInterval, time.Second, time.Hour)
 	p.intRange("directory.max_groups", int64(d.MaxGroups), 1, 10000, " groups")
+	p.claimAttributes("directory.claim_attributes", d.ClaimAttributes)
 	if d.AlternateLoginID != "" {
 		switch {
 		case !isAttributeName(d.AlternateLoginID):
@@ -330,7 +335,7 @@ func (c *Config) validateStore(p *problems) {
 }
 
 func (c *Config) validateRelyingParties(p *problems) {
-	c.validateSAMLParties(p)
+	c.validateDefinitions(p)
 	o := c.RelyingParties.Office365
 	if !o.Enabled {
 		return
@@ -364,6 +369,103 @@ func (c *Config) validateRelyingParties(p *problems) {
 			}
 			seen[raw] = i
 		}
+	}
+	office := rp.Office365(rp.MFAAlways)
+	office.Claims, office.Access = o.Claims, o.Access
+	p.fieldErrors("relying_parties.office365", office.ValidateClaims(c.Directory.ClaimAttributes))
+}
+
+// validateDefinitions checks relying_parties.wsfed and .saml with
+// rp.Definition.Validate (protocol implied by the list), names unique
+// across both lists, and WS-Fed realms unique and not Office 365's.
+func (c *Config) validateDefinitions(p *problems) {
+	names := map[string]string{}
+	realms := map[string]string{}
+	if c.RelyingParties.Office365.Enabled {
+		for _, id := range rp.Office365(rp.MFAAlways).Identifiers {
+			realms[id] = "the built-in office365 trust"
+		}
+	}
+	for _, list := range []struct {
+		key   string
+		proto rp.Protocol
+		defs  []rp.Definition
+		limit int
+	}{
+		{"relying_parties.wsfed", rp.WSFed, c.RelyingParties.WSFed, MaxWSFedParties},
+		{"relying_parties.saml", rp.SAML2, c.RelyingParties.SAML, MaxSAMLParties},
+	} {
+		if len(list.defs) > list.limit {
+			p.add(list.key, fmt.Sprintf("lists %d relying parties", len(list.defs)), fmt.Sprintf("list at most %d", list.limit))
+			continue
+		}
+		for i, d := range list.defs {
+			path := list.key + "[" + strconv.Itoa(i) + "]"
+			switch d.Protocol {
+			case "":
+				d.Protocol = string(list.proto)
+			case string(list.proto):
+			default:
+				p.add(path+".protocol", quote(d.Protocol)+" does not belong in "+list.key,
+					"leave protocol out (the list implies "+string(list.proto)+") or move the party to the other list")
+				continue
+			}
+			p.fieldErrors(path, d.Validate(c.Directory.ClaimAttributes))
+			if d.Name != "" {
+				if prev, dup := names[d.Name]; dup {
+					p.add(path+".name", "repeats "+prev+".name", "give each relying party its own name")
+				} else {
+					names[d.Name] = path
+				}
+			}
+			for j, id := range d.Identifiers {
+				if prev, dup := realms[id]; dup {
+					p.add(path+".identifiers["+strconv.Itoa(j)+"]", quote(id)+" is also used by "+prev, "every realm names one relying party")
+				} else if id != "" {
+					realms[id] = path
+				}
+			}
+		}
+	}
+}
+
+// fieldErrors adds the rp/claims FieldErrors of err under path.
+func (p *problems) fieldErrors(path string, err error) {
+	if err == nil {
+		return
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			p.fieldErrors(path, e)
+		}
+		return
+	}
+	var fe *rp.FieldError
+	if errors.As(err, &fe) {
+		p.add(path+"."+fe.Field, fe.Err.Error(), "")
+		return
+	}
+	p.add(path, err.Error(), "")
+}
+
+// claimAttributes checks directory.claim_attributes with ldapauth's rules.
+func (p *problems) claimAttributes(path string, attrs []string) {
+	if len(attrs) > ldapauth.MaxExtraAttributes {
+		p.add(path, fmt.Sprintf("lists %d attributes", len(attrs)), fmt.Sprintf("list at most %d", ldapauth.MaxExtraAttributes))
+		return
+	}
+	seen := map[string]int{}
+	for i, a := range attrs {
+		item := path + "[" + strconv.Itoa(i) + "]"
+		if err := ldapauth.CheckExtraAttribute(a); err != nil {
+			p.add(item, err.Error(), "")
+			continue
+		}
+		k := strings.ToLower(a)
+		if j, dup := seen[k]; dup {
+			p.add(item, "repeats "+path+"["+strconv.Itoa(j)+"]", "list each attribute once")
+		}
+		seen[k] = i
 	}
 }
 
@@ -399,27 +501,4 @@ func (c *Config) validateProxyTrust(p *problems) {
 func (c *Config) validateLog(p *problems) {
 	p.oneOf("log.level", c.Log.Level, LevelDebug, LevelInfo, LevelWarn, LevelError)
 	p.oneOf("log.format", c.Log.Format, FormatJSON, FormatText)
-}
-
-func (c *Config) validateSAMLParties(p *problems) {
-	list := c.RelyingParties.SAML
-	if len(list) > MaxSAMLParties {
-		p.add("relying_parties.saml", fmt.Sprintf("lists %d service providers", len(list)), fmt.Sprintf("list at most %d", MaxSAMLParties))
-		return
-	}
-	names := make(map[string]int, len(list))
-	for i, sp := range list {
-		path := "relying_parties.saml[" + strconv.Itoa(i) + "]"
-		if p.required(path+".name", sp.Name, "name the service provider as users should see it") &&
-			p.plainText(path+".name", sp.Name, 128) {
-			if j, dup := names[sp.Name]; dup {
-				p.add(path+".name", "repeats relying_parties.saml["+strconv.Itoa(j)+"].name", "give each service provider its own name")
-			}
-			names[sp.Name] = i
-		}
-		p.required(path+".metadata_file", sp.MetadataFile, "the path of the service provider's SAML 2.0 metadata XML")
-		if sp.MFA != "" {
-			p.oneOf(path+".mfa", sp.MFA, MFAAlways, MFAExtranetOnly, MFANever)
-		}
-	}
 }

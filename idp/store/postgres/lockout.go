@@ -84,21 +84,62 @@ func (s *Store) UpdateLockout(ctx context.Context, key string, fn func(lockout.S
 	return next, nil
 }
 
+// ListLockouts implements lockout.Store. GREATEST ignores NULLs; rows
+// with no counted failure sort last.
+func (s *Store) ListLockouts(ctx context.Context, limit int) ([]lockout.Entry, error) {
+	if limit < 1 || limit > lockout.MaxList {
+		return nil, fmt.Errorf("%w: lockout list limit %d must be between 1 and %d", store.ErrInvalid, limit, lockout.MaxList)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT user_key, familiar_count, familiar_last, unfamiliar_count, unfamiliar_last, familiar_ips
+		FROM lockout
+		ORDER BY GREATEST(familiar_last, unfamiliar_last) DESC NULLS LAST, user_key
+		LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list lockouts: %w", err)
+	}
+	defer rows.Close()
+	var out []lockout.Entry
+	for rows.Next() {
+		var e lockout.Entry
+		if err := scanLockout(rows.Scan, &e.Key, &e.State); err != nil {
+			return nil, fmt.Errorf("postgres: list lockouts: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: list lockouts: %w", err)
+	}
+	return out, nil
+}
+
 func getLockout(ctx context.Context, q interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }, key string) (lockout.State, bool, error) {
 	var (
-		st         lockout.State
-		famL, unfL *time.Time
-		ips        string
+		st     lockout.State
+		stored string
 	)
-	err := q.QueryRow(ctx, `SELECT familiar_count, familiar_last, unfamiliar_count, unfamiliar_last, familiar_ips
-		FROM lockout WHERE user_key = $1`, key).Scan(&st.Familiar.Count, &famL, &st.Unfamiliar.Count, &unfL, &ips)
+	row := q.QueryRow(ctx, `SELECT user_key, familiar_count, familiar_last, unfamiliar_count, unfamiliar_last, familiar_ips
+		FROM lockout WHERE user_key = $1`, key)
+	err := scanLockout(row.Scan, &stored, &st)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return lockout.State{}, false, nil
 	}
 	if err != nil {
 		return lockout.State{}, false, err
+	}
+	return st, true, nil
+}
+
+// scanLockout reads one lockout row (the columns getLockout and
+// ListLockouts select, in that order) into key and st.
+func scanLockout(scan func(dest ...any) error, key *string, st *lockout.State) error {
+	var (
+		famL, unfL *time.Time
+		ips        string
+	)
+	if err := scan(key, &st.Familiar.Count, &famL, &st.Unfamiliar.Count, &unfL, &ips); err != nil {
+		return err
 	}
 	if famL != nil {
 		st.Familiar.Last = famL.UTC()
@@ -106,10 +147,9 @@ func getLockout(ctx context.Context, q interface {
 	if unfL != nil {
 		st.Unfamiliar.Last = unfL.UTC()
 	}
-	if st.FamiliarIPs, err = check.SplitIPs(ips); err != nil {
-		return lockout.State{}, false, err
-	}
-	return st, true, nil
+	var err error
+	st.FamiliarIPs, err = check.SplitIPs(ips)
+	return err
 }
 
 // keyHash is the second advisory-lock key of a user key.

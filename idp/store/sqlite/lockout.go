@@ -76,30 +76,70 @@ func (s *Store) UpdateLockout(ctx context.Context, key string, fn func(lockout.S
 	return next, nil
 }
 
+// ListLockouts implements lockout.Store. Stored times have one fixed-width
+// layout, so text order is time order.
+func (s *Store) ListLockouts(ctx context.Context, limit int) ([]lockout.Entry, error) {
+	if limit < 1 || limit > lockout.MaxList {
+		return nil, fmt.Errorf("%w: lockout list limit %d must be between 1 and %d", store.ErrInvalid, limit, lockout.MaxList)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT user_key, familiar_count, familiar_last, unfamiliar_count, unfamiliar_last, familiar_ips
+		FROM lockout
+		ORDER BY max(coalesce(familiar_last, ''), coalesce(unfamiliar_last, '')) DESC, user_key
+		LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list lockouts: %w", err)
+	}
+	defer rows.Close()
+	var out []lockout.Entry
+	for rows.Next() {
+		var e lockout.Entry
+		if err := scanLockout(rows.Scan, &e.Key, &e.State); err != nil {
+			return nil, fmt.Errorf("sqlite: list lockouts: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list lockouts: %w", err)
+	}
+	return out, nil
+}
+
 func getLockout(ctx context.Context, q querier, key string) (lockout.State, bool, error) {
-	var (
-		st         lockout.State
-		famL, unfL sql.NullString
-		ips        string
-	)
-	err := q.QueryRowContext(ctx, `SELECT familiar_count, familiar_last, unfamiliar_count, unfamiliar_last, familiar_ips
-		FROM lockout WHERE user_key = ?`, key).Scan(&st.Familiar.Count, &famL, &st.Unfamiliar.Count, &unfL, &ips)
+	var st lockout.State
+	row := q.QueryRowContext(ctx, `SELECT user_key, familiar_count, familiar_last, unfamiliar_count, unfamiliar_last, familiar_ips
+		FROM lockout WHERE user_key = ?`, key)
+	var stored string
+	err := scanLockout(row.Scan, &stored, &st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return lockout.State{}, false, nil
 	}
 	if err != nil {
 		return lockout.State{}, false, err
 	}
+	return st, true, nil
+}
+
+// scanLockout reads one lockout row (the columns getLockout and
+// ListLockouts select, in that order) into key and st.
+func scanLockout(scan func(dest ...any) error, key *string, st *lockout.State) error {
+	var (
+		famL, unfL sql.NullString
+		ips        string
+	)
+	if err := scan(key, &st.Familiar.Count, &famL, &st.Unfamiliar.Count, &unfL, &ips); err != nil {
+		return err
+	}
+	var err error
 	if st.Familiar.Last, err = parseNullTime(famL); err != nil {
-		return lockout.State{}, false, err
+		return err
 	}
 	if st.Unfamiliar.Last, err = parseNullTime(unfL); err != nil {
-		return lockout.State{}, false, err
+		return err
 	}
 	if st.FamiliarIPs, err = check.SplitIPs(ips); err != nil {
-		return lockout.State{}, false, err
+		return err
 	}
-	return st, true, nil
+	return nil
 }
 
 func nullTime(t time.Time) sql.NullString {

@@ -9,8 +9,8 @@ import (
 	"github.com/fedgate/fedgate/idp/store/sqlite"
 )
 
-// dropRecoveryCodes undoes migration 0005.
-var dropRecoveryCodes = []string{"DROP TABLE mfa_recovery_codes"}
+// dropRecoveryCodes undoes migration 0005 (and 0006, which follows it).
+var dropRecoveryCodes = append([]string{"DROP TABLE mfa_recovery_codes"}, dropRelyingParties...)
 
 func TestOpen_MigratesVersion4DatabaseToRecoveryCodeSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fedgate.db")

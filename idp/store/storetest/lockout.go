@@ -179,7 +179,76 @@ func lockoutTests() []test {
 		{"ConcurrentUpdatesAreSerialised", func(t *testing.T, s store.Store) {
 			concurrentLockoutIncrements(t, 20, s)
 		}},
+		{"ListEmpty", func(t *testing.T, s store.Store) {
+			if got := listLockouts(t, s, lockout.MaxList); len(got) != 0 {
+				t.Fatalf("ListLockouts of an empty store = %+v", got)
+			}
+		}},
+		{"ListNewestFailureFirstThenByKey", func(t *testing.T, s store.Store) {
+			ips := []string{"10.0.0.5"}
+			states := map[string]lockout.State{
+				// Only familiar IPs: last, in key (byte) order.
+				"Zk9P": {FamiliarIPs: ips},
+				"Ak9P": {FamiliarIPs: ips},
+				// Ordered by the later of the two counters.
+				"old":   {Unfamiliar: lockout.Counter{Count: 1, Last: t0()}},
+				"fam":   {Familiar: lockout.Counter{Count: 2, Last: t0().Add(3 * time.Minute)}, Unfamiliar: lockout.Counter{Count: 9, Last: t0()}},
+				"unfam": {Unfamiliar: lockout.Counter{Count: 4, Last: t0().Add(2 * time.Minute)}, FamiliarIPs: ips},
+				// Equal times are ordered by key.
+				"tie-b": {Unfamiliar: lockout.Counter{Count: 1, Last: t0().Add(time.Minute)}},
+				"tie-a": {Familiar: lockout.Counter{Count: 1, Last: t0().Add(time.Minute)}},
+			}
+			for k, st := range states {
+				setLockout(t, s, k, st)
+			}
+			want := []string{"fam", "unfam", "tie-a", "tie-b", "old", "Ak9P", "Zk9P"}
+			got := listLockouts(t, s, lockout.MaxList)
+			if keys := entryKeys(got); !slices.Equal(keys, want) {
+				t.Fatalf("ListLockouts order = %q, want %q", keys, want)
+			}
+			for _, e := range got {
+				equalLockout(t, e.State, storedLockout(states[e.Key]))
+			}
+			if keys := entryKeys(listLockouts(t, s, 3)); !slices.Equal(keys, want[:3]) {
+				t.Fatalf("ListLockouts(3) = %q, want %q", keys, want[:3])
+			}
+		}},
+		{"ListAfterDeleteAndUpdate", func(t *testing.T, s store.Store) {
+			setLockout(t, s, aliceKey, sampleLockout())
+			setLockout(t, s, "other", lockout.State{Unfamiliar: lockout.Counter{Count: 1, Last: t0().Add(time.Hour)}})
+			setLockout(t, s, "other", lockout.State{})
+			got := listLockouts(t, s, 10)
+			if len(got) != 1 || got[0].Key != aliceKey {
+				t.Fatalf("ListLockouts = %q, want only %q", entryKeys(got), aliceKey)
+			}
+			equalLockout(t, got[0].State, storedLockout(sampleLockout()))
+		}},
+		{"ListInvalidLimitRefused", func(t *testing.T, s store.Store) {
+			setLockout(t, s, aliceKey, sampleLockout())
+			for _, limit := range []int{0, -1, lockout.MaxList + 1} {
+				if got, err := s.ListLockouts(t.Context(), limit); !errors.Is(err, store.ErrInvalid) || got != nil {
+					t.Errorf("ListLockouts(%d) = %d entries, %v; want ErrInvalid", limit, len(got), err)
+				}
+			}
+		}},
 	}
+}
+
+func listLockouts(t *testing.T, s lockout.Store, limit int) []lockout.Entry {
+	t.Helper()
+	got, err := s.ListLockouts(t.Context(), limit)
+	if err != nil {
+		t.Fatalf("ListLockouts(%d): %v", limit, err)
+	}
+	return got
+}
+
+func entryKeys(es []lockout.Entry) []string {
+	keys := make([]string, len(es))
+	for i, e := range es {
+		keys[i] = e.Key
+	}
+	return keys
 }
 
 // concurrentLockoutIncrements increments one counter n times at once,

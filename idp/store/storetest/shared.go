@@ -22,7 +22,7 @@ type sharedTest struct {
 // one is spent on all.
 func RunShared(t *testing.T, open2 func(t *testing.T) (a, b store.Store)) {
 	t.Helper()
-	for _, tt := range sharedTests() {
+	for _, tt := range append(sharedTests(), relyingPartySharedTests()...) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b := open2(t)
 			tt.run(t, a, b)

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ProxyTrust", proxyTrustTests()},
 		{"AppPasswords", appPasswordTests()},
 		{"RecoveryCodes", recoveryTests()},
+		{"RelyingParties", relyingPartyTests()},
 		{"GC", gcTests()},
 		{"MFAService", mfaTests()},
 	}

@@ -1,0 +1,47 @@
+package claims_test
+
+import (
+	"testing"
+
+	"github.com/fedgate/fedgate/idp/claims"
+)
+
+// FuzzRules feeds arbitrary rule fields and groups through validation,
+// evaluation and the access decision. Properties: no panic; a rule set
+// that validates evaluates without error on a well-formed subject whose
+// values are plain text; every issued value is non-empty and every type
+// passes CheckClaimType.
+func FuzzRules(f *testing.F) {
+	f.Add("mail", "", "", "", claims.ClaimEmail, financeDN)
+	f.Add("", financeDN, "", "Finance", claims.ClaimRole, "cn=finance,ou=groups,dc=contoso,dc=com")
+	f.Add("", "", "cn", "", "http://schemas.xmlsoap.org/claims/Group", `CN=R\,D,DC=x`)
+	f.Add("", "", "dn", "", "urn:oid:1.2.3", "CN=a+OU=b,DC=x")
+	f.Add("", "", "", "Contoso", "organization", "")
+	f.Add("department", "CN=x", "cn", "v", "a b", "=,=")
+	f.Fuzz(func(t *testing.T, attr, memberOf, groups, value, claim, group string) {
+		rules := []claims.Rule{{Attribute: attr, MemberOf: memberOf, Groups: groups, Value: value, Claim: claim}}
+		access := claims.Access{PermitGroups: []string{memberOf}, DenyGroups: []string{group}}
+		s := &claims.Subject{UPN: "alice@contoso.com", Mail: "alice@contoso.com", Groups: []string{group, financeDN},
+			Attributes: map[string][]string{"department": {"Finance"}}}
+		_ = access.Validate()
+		_ = access.Decide(s)
+		_ = claims.NeedsDirectory(rules, access)
+		valid := claims.ValidateRules(rules) == nil && claims.CheckAttributes(rules, []string{"department"}) == nil
+		out, err := claims.Evaluate(rules, s)
+		if valid && err != nil && groups != claims.GroupsCN {
+			t.Fatalf("valid rules %+v failed: %v", rules, err)
+		}
+		for _, c := range out {
+			if valid {
+				if err := claims.CheckClaimType(c.Type); err != nil {
+					t.Fatalf("issued type %q: %v", c.Type, err)
+				}
+			}
+			for _, v := range c.Values {
+				if v == "" {
+					t.Fatalf("empty value issued for %q", c.Type)
+				}
+			}
+		}
+	})
+}
