@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/fedgate/fedgate/idp/claims"
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/o365"
 	"github.com/fedgate/fedgate/idp/rp"
@@ -31,6 +32,7 @@ const uacAccountDisable = 0x2
 //
 //	transport + envelope → AppliesTo is a WS-Fed party → Timestamp window
 //	→ message ID single-use → credentials (lockout, app password or bind)
+//	→ the party's access rules
 //	→ MFA enrollment + legacy-client policy → token → response
 //
 // req is returned whenever the envelope parsed, so a fault can relate to
@@ -74,6 +76,13 @@ func (h *Handler) issue(w http.ResponseWriter, c *call) (resp []byte, req *Reque
 	if err != nil {
 		return nil, req, err
 	}
+	// The party's issuance authorization (group-based access), from the
+	// groups the directory returned with the user. The password was right,
+	// so this never counts towards lockout.
+	if d := party.Access.Decide(claims.NewSubject(user)); !d.Permit {
+		h.failed(c, party, user.UPN, "access_denied")
+		return nil, req, accessDenied(c.v, fmt.Errorf("wstrust: access rules of %q refuse the user: %s", party.Name, d.Reason))
+	}
 	enrolled, err := h.cfg.MFA.Enrolled(c.ctx(), user.ImmutableID)
 	if err != nil {
 		h.audit(c, party, user.UPN, "error", "mfa_unavailable")
@@ -85,12 +94,12 @@ func (h *Handler) issue(w http.ResponseWriter, c *call) (resp []byte, req *Reque
 		return nil, req, accessDenied(c.v, fmt.Errorf("wstrust: legacy policy %s: %s", policy, why))
 	}
 
-	claims := o365.Claims(o365.SignIn{
+	tc := o365.Claims(o365.SignIn{
 		ImmutableID: user.ImmutableID, UPN: user.UPN, AuthnInstant: now,
 		MFA: false, InsideCorporateNetwork: inside,
 	})
-	claims.AuthnMethod = AuthnMethodPassword
-	assertion, err := h.cfg.Tokens.SAML11(claims, req.AppliesTo)
+	tc.AuthnMethod = AuthnMethodPassword
+	assertion, err := h.cfg.Tokens.SAML11(tc, req.AppliesTo)
 	if err != nil {
 		h.audit(c, party, user.UPN, "error", "token_issue_failed")
 		return nil, req, unavailable(c.v, fmt.Errorf("wstrust: issue token for %q: %w", party.Name, err))

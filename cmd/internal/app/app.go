@@ -322,17 +322,9 @@ func newWSTrust(cfg config.Config, a *App, configured *rp.Registry, public strin
 		return nil, fmt.Errorf("relying_parties.office365.legacy_clients: %w", err)
 	}
 	// WS-Trust serves Office 365 only, which is always in fedgate.yaml.
-	parties, office, err := wstrustParties(configured)
+	parties, err := wstrustParties(configured)
 	if err != nil {
 		return nil, fmt.Errorf("relying_parties: %w", err)
-	}
-	var (
-		auth  wstrust.Authenticator = a.Directory
-		users wstrust.UserFinder    = a.Directory
-	)
-	if office != nil && !office.Access.IsZero() {
-		g := &accessGuard{dir: a.Directory, party: office, log: opts.Logger.With("component", "wstrust")}
-		auth, users = g, g
 	}
 	policies := map[string]wstrust.LegacyPolicy{}
 	for _, p := range parties.Parties() {
@@ -345,7 +337,7 @@ func newWSTrust(cfg config.Config, a *App, configured *rp.Registry, public strin
 		return nil, fmt.Errorf("relying_parties: %w", err)
 	}
 	ws, err := wstrust.New(wstrust.Config{
-		Auth: auth, Users: users, Tokens: a.Tokens, Parties: parties, Replay: a.Store,
+		Auth: a.Directory, Users: a.Directory, Tokens: a.Tokens, Parties: parties, Replay: a.Store,
 		MFA: a.MFA, Audit: a.Store, Lockout: wlo, AppPasswords: a.AppPasswords,
 		Policy: policy,
 		// The web handler's proxy-trust middleware runs before these
