@@ -320,8 +320,16 @@ func (s *Server) writeSession(w http.ResponseWriter, sess *ssoSession) error {
 		s.log.LogAttrs(context.Background(), slog.LevelWarn, "session cookie full: oldest parties will not be notified at sign-out",
 			slog.Int("dropped", dropped), slog.Int("kept", len(sess.Audience)))
 	}
+	// Max-Age, not Expires: the browser counts the lifetime from when it
+	// receives the cookie, so a client whose clock is off neither drops the
+	// session early nor keeps it late. The sealed value carries the
+	// authoritative expiry, checked by this server's clock.
+	maxAge := int(sess.Expires.Sub(s.now()) / time.Second)
+	if maxAge < 1 {
+		maxAge = 1
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: s.cookie, Value: v, Path: "/adfs/", Expires: sess.Expires,
+		Name: s.cookie, Value: v, Path: "/adfs/", MaxAge: maxAge,
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	})
 	return nil

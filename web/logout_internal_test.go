@@ -49,7 +49,8 @@ func TestWriteSession_StaysUnderTheCookieLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	s := &Server{sealer: sealer, cookie: "fedgate_session", log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	s := &Server{sealer: sealer, cookie: "fedgate_session", log: slog.New(slog.NewJSONHandler(&logs, nil)),
+		now: func() time.Time { return time.Date(2029, 12, 31, 0, 0, 0, 0, time.UTC) }}
 	sess := &ssoSession{User: sessionUser{ID: "id", UPN: "alice@contoso.com"}, Expires: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	for i := range maxSessionParties {
 		sess.record(sessionParty{ID: fmt.Sprintf("https://sp%02d.example.test/%s", i, strings.Repeat("x", 150)), NameID: strings.Repeat("n", 40), Format: "p", SessionIndex: "_0123456789abcdefghij"})
