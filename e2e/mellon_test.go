@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -56,11 +57,13 @@ const (
 const apacheReady = "AH00489"
 
 // TestBrowser_MellonSignInAndSingleLogout: mod_auth_mellon, registered in
-// fedgate from the metadata mellon_create_metadata wrote and reading
-// fedgate's real FederationMetadata.xml, signs alice in through fedgate
-// (password, TOTP enrollment, auto-POST) and gets her ImmutableID as
-// NameID; its single logout goes through fedgate's SingleLogoutService and
-// ends the fedgate session too.
+// fedgate from the metadata mellon_create_metadata wrote (unedited: no
+// NameIDFormat, so mellon asks for a transient NameID, its default) and
+// reading fedgate's real FederationMetadata.xml, signs alice in through
+// fedgate (password, TOTP enrollment, auto-POST) and gets an opaque
+// transient NameID, not her ImmutableID; its single logout, naming that
+// NameID, goes through fedgate's SingleLogoutService and ends the fedgate
+// session too.
 func TestBrowser_MellonSignInAndSingleLogout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser acceptance test (builds fedgate, runs Apache and Chromium): skipped under -short")
@@ -152,31 +155,7 @@ func newMellonSP(t *testing.T, moduleRoot string, apache e2etest.Apache) *mellon
 		return m[0]
 	}
 	sp.spKey, sp.spCert, sp.spMetadata = one("key"), one("cert"), one("xml")
-	sp.wantPersistentNameID(t)
 	return sp
-}
-
-// wantPersistentNameID adds NameIDFormat persistent to mellon's SP
-// metadata. mellon (lasso) puts the first NameIDFormat of its own metadata
-// into the AuthnRequest's NameIDPolicy and asks for transient when there
-// is none; fedgate issues persistent NameIDs (the ImmutableID) only and
-// answers a transient request with an error page (samlp.ErrNameIDPolicy).
-// An administrator pairing mellon with AD FS makes the same edit.
-func (sp *mellonSP) wantPersistentNameID(t *testing.T) {
-	t.Helper()
-	md, err := os.ReadFile(sp.spMetadata)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const before = "<AssertionConsumerService "
-	if bytes.Count(md, []byte(before)) != 1 || bytes.Contains(md, []byte("<NameIDFormat")) {
-		t.Fatalf("mellon_create_metadata's output changed shape; cannot add NameIDFormat:\n%s", md)
-	}
-	md = bytes.Replace(md, []byte(before),
-		[]byte("<NameIDFormat>"+samlp.NameIDFormatPersistent+"</NameIDFormat>\n    "+before), 1)
-	if err := os.WriteFile(sp.spMetadata, md, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // useIdPMetadata stores fedgate's metadata where MellonIdPMetadataFile
@@ -360,8 +339,15 @@ func checkMellonSummary(t *testing.T, sum *mellonSummary, sp *mellonSP, demo *ru
 		if in.MFA.SeedBytes < 16 {
 			t.Errorf("TOTP seed of %d bytes", in.MFA.SeedBytes)
 		}
+		// mellon asked for transient (lasso's default without a
+		// NameIDFormat in the SP metadata): 128 random bits, base64url,
+		// never a directory identifier.
+		if raw, err := base64.RawURLEncoding.DecodeString(in.Shown.NameID); err != nil || len(raw) != samlp.TransientNameIDBytes ||
+			in.Shown.NameID == demoAliceImmutable || strings.Contains(in.Shown.NameID, "@") {
+			t.Errorf("MELLON_NAME_ID = %q, want an opaque transient NameID (%d random bytes, base64url), not the ImmutableID %q",
+				in.Shown.NameID, samlp.TransientNameIDBytes, demoAliceImmutable)
+		}
 		for _, c := range []struct{ name, got, want string }{
-			{"MELLON_NAME_ID", in.Shown.NameID, demoAliceImmutable},
 			{"MELLON_IDP", in.Shown.IdP, sp.idpEntityID},
 			{"MELLON_upn", in.Shown.UPN, "alice@contoso.com"},
 			{"MELLON_mfa", in.Shown.MFA, multipleAuthn},

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -86,14 +85,6 @@ func newPySAML2SP(t *testing.T, keys token.KeySet) *pySAML2SP {
 	t.Helper()
 	python := e2etest.PySAML2(t)
 	tmp := t.TempDir()
-	write := func(name string, data []byte) string {
-		t.Helper()
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	md, err := metadata.Build(metadata.Config{EntityID: issuerURI, PassiveURL: samlSSOURL, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
@@ -110,10 +101,10 @@ func newPySAML2SP(t *testing.T, keys token.KeySet) *pySAML2SP {
 	cfg, err := json.Marshal(map[string]any{
 		"entity_id":          pySAML2EntityID,
 		"acs":                pySAML2ACS,
-		"idp_metadata":       write("FederationMetadata.xml", md),
+		"idp_metadata":       writeFile(t, tmp, "FederationMetadata.xml", md),
 		"xmlsec1":            xmlsec1,
-		"key_file":           write("sp.key", keyPEM),
-		"cert_file":          write("sp.crt", certPEM),
+		"key_file":           writeFile(t, tmp, "sp.key", keyPEM),
+		"cert_file":          writeFile(t, tmp, "sp.crt", certPEM),
 		"accepted_time_diff": pySAML2Skew,
 	})
 	if err != nil {
@@ -122,7 +113,7 @@ func newPySAML2SP(t *testing.T, keys token.KeySet) *pySAML2SP {
 	return &pySAML2SP{
 		python: python,
 		script: filepath.Join(e2etest.ModuleRoot(t), "e2e", "pysaml2", "validate.py"),
-		config: write("config.json", cfg),
+		config: writeFile(t, tmp, "config.json", cfg),
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -64,21 +63,13 @@ func startNodeSP(t *testing.T, opts nodeSPOptions) *nodeSP {
 	t.Helper()
 	node, dir := e2etest.Node(t)
 	tmp := t.TempDir()
-	write := func(name string, data []byte) string {
-		t.Helper()
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	idpCert, _ := tokentest.PEM(t, tokentest.Current)
 	cfg := map[string]string{
 		"entityId":             nodeSPEntityID,
 		"callbackUrl":          nodeSPACS,
 		"entryPoint":           samlSSOURL,
 		"idpIssuer":            issuerURI,
-		"idpCertFile":          write("idp.crt", idpCert),
+		"idpCertFile":          writeFile(t, tmp, "idp.crt", idpCert),
 		"validateInResponseTo": opts.validateInResponseTo,
 	}
 	keyPair := func(name string) (certFile, keyFile string) {
@@ -91,7 +82,7 @@ func startNodeSP(t *testing.T, opts nodeSPOptions) *nodeSP {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return write(name+".crt", c), write(name+".key", k)
+		return writeFile(t, tmp, name+".crt", c), writeFile(t, tmp, name+".key", k)
 	}
 	if opts.signRequests {
 		cfg["signingCertFile"], cfg["signingKeyFile"] = keyPair("signing")
@@ -108,7 +99,7 @@ func startNodeSP(t *testing.T, opts nodeSPOptions) *nodeSP {
 	// process that hangs.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*nodeSPTimeout)
 	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "saml-sp.js"), write("config.json", cfgJSON))
+	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "saml-sp.js"), writeFile(t, tmp, "config.json", cfgJSON))
 	cmd.Dir = dir
 	sp := &nodeSP{t: t, cmd: cmd, lines: make(chan string, 4), out: &capture{}}
 	cmd.Stderr = sp.out
@@ -432,14 +423,6 @@ func TestSAML_XMLSec1(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	replace := func(old, new string) []byte {
 		t.Helper()
 		out := bytes.Replace(resp.XML, []byte(old), []byte(new), 1)
@@ -451,11 +434,11 @@ func TestSAML_XMLSec1(t *testing.T) {
 	cert, _ := tokentest.PEM(t, tokentest.Current)
 	otherCert, _ := tokentest.PEM(t, tokentest.Other)
 	var (
-		current  = write("idp.crt", cert)
-		other    = write("other.crt", otherCert)
-		good     = write("response.xml", resp.XML)
-		assertn  = write("tampered-assertion.xml", replace(">VPN Users<", ">Domain Admins<"))
-		destOnly = write("tampered-destination.xml", replace(`Destination="`+nodeSPACS+`"`, `Destination="https://evil.example/acs"`))
+		current  = writeFile(t, dir, "idp.crt", cert)
+		other    = writeFile(t, dir, "other.crt", otherCert)
+		good     = writeFile(t, dir, "response.xml", resp.XML)
+		assertn  = writeFile(t, dir, "tampered-assertion.xml", replace(">VPN Users<", ">Domain Admins<"))
+		destOnly = writeFile(t, dir, "tampered-destination.xml", replace(`Destination="`+nodeSPACS+`"`, `Destination="https://evil.example/acs"`))
 	)
 	const (
 		responseSig  = "/*/*[local-name()='Signature']"

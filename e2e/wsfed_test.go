@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -64,7 +63,7 @@ func newFederation(t *testing.T) *federation {
 		t.Fatal(err)
 	}
 	f := &federation{dir: t.TempDir(), issuer: iss}
-	f.metadata = f.write(t, "FederationMetadata.xml", md)
+	f.metadata = writeFile(t, f.dir, "FederationMetadata.xml", md)
 
 	entityID, passive, certs, err := metadata.ParseSigningCertificates(md)
 	if err != nil {
@@ -76,18 +75,9 @@ func newFederation(t *testing.T) *federation {
 	if !certs[0].Equal(current.Cert) || !certs[1].Equal(next.Cert) {
 		t.Fatal("metadata certificates are not current, next")
 	}
-	f.current = f.write(t, "current.crt", tokentest.CertPEM(certs[0]))
-	f.next = f.write(t, "next.crt", tokentest.CertPEM(certs[1]))
+	f.current = writeFile(t, f.dir, "current.crt", tokentest.CertPEM(certs[0]))
+	f.next = writeFile(t, f.dir, "next.crt", tokentest.CertPEM(certs[1]))
 	return f
-}
-
-func (f *federation) write(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(f.dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // wresult issues alice's Office 365 token for audience, wrapped in the RSTR.
@@ -189,11 +179,11 @@ func TestWSFed_XMLSec1(t *testing.T) {
 		name, file, cert, idAttr, idNode string
 		wantOK                           bool
 	}{
-		{"assertion verifies", f.write(t, "wresult.xml", good), f.current, "AssertionID", assertionNS, true},
-		{"tampered assertion fails", f.write(t, "tampered.xml", tamperUPN(t, good)), f.current, "AssertionID", assertionNS, false},
-		{"assertion under the next certificate fails", f.write(t, "wresult2.xml", good), f.next, "AssertionID", assertionNS, false},
+		{"assertion verifies", writeFile(t, f.dir, "wresult.xml", good), f.current, "AssertionID", assertionNS, true},
+		{"tampered assertion fails", writeFile(t, f.dir, "tampered.xml", tamperUPN(t, good)), f.current, "AssertionID", assertionNS, false},
+		{"assertion under the next certificate fails", writeFile(t, f.dir, "wresult2.xml", good), f.next, "AssertionID", assertionNS, false},
 		{"metadata verifies", f.metadata, f.current, "ID", metadataNS, true},
-		{"tampered metadata fails", f.write(t, "tampered-md.xml",
+		{"tampered metadata fails", writeFile(t, f.dir, "tampered-md.xml",
 			bytes.Replace(md, []byte("https://sts.contoso.com/adfs/ls/"), []byte("https://evil.example/adfs/ls/"), 1)),
 			f.current, "ID", metadataNS, false},
 		{"metadata under the next certificate fails", f.metadata, f.next, "ID", metadataNS, false},

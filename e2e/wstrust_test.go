@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -93,17 +92,8 @@ func newActiveSTS(t *testing.T) *activeSTS {
 	}
 	h.Mount(r)
 	a.client = a.srv.Client()
-	a.cert = a.write(t, "signing.crt", tokentest.CertPEM(kp.Cert))
+	a.cert = writeFile(t, a.dir, "signing.crt", tokentest.CertPEM(kp.Cert))
 	return a
-}
-
-func (a *activeSTS) write(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(a.dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // endpoints reads the usernamemixed addresses from the served MEX, as a
@@ -226,11 +216,11 @@ func TestWSTrust_TokensVerifyWithXMLSec1AndNode(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("status %d: %s", status, resp)
 			}
-			file := a.write(t, "response-"+v.String()+".xml", resp)
+			file := writeFile(t, a.dir, "response-"+v.String()+".xml", resp)
 			if res := e2etest.XMLSec1Verify(t, file, a.cert, "AssertionID", assertionNS); !res.OK {
 				t.Fatalf("xmlsec1 rejected the assertion in the SOAP response:\n%s", res.Output)
 			}
-			tampered := a.write(t, "tampered-"+v.String()+".xml", bytes.Replace(resp, []byte(">"+aliceUPN+"<"), []byte(">mallory@contoso.com<"), 1))
+			tampered := writeFile(t, a.dir, "tampered-"+v.String()+".xml", bytes.Replace(resp, []byte(">"+aliceUPN+"<"), []byte(">mallory@contoso.com<"), 1))
 			if res := e2etest.XMLSec1Verify(t, tampered, a.cert, "AssertionID", assertionNS); res.OK {
 				t.Fatal("xmlsec1 accepted a tampered assertion")
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -47,6 +46,17 @@ func (c *Client) loadGroups(ctx context.Context, u *User) *Error {
 
 func tooManyGroups(limit int) *Error {
 	return &Error{Reason: ReasonUnknown, Err: fmt.Errorf("the user is in more than %d groups (MaxGroups)", limit)}
+}
+
+// searchBinary finds the entries under BaseDN whose binary attribute attr
+// equals one of values, in one search on the search pool that returns
+// attrs and at most len(values) entries (more is an error, never a
+// silently cut result).
+func (c *Client) searchBinary(ctx context.Context, attr string, values [][]byte, attrs []string) (*ldap.SearchResult, string, error) {
+	req := ldap.NewSearchRequest(c.cfg.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		len(values), c.timeLimit(), false, anyBinaryFilter(attr, values), attrs, nil)
+	req.EnforceSizeLimit = true
+	return c.searchAll(ctx, req)
 }
 
 // searchAll runs req on the search pool.
@@ -133,18 +143,7 @@ func (c *Client) tokenGroups(ctx context.Context, userDN string) ([]string, *Err
 // resolveSIDs looks up the entries under BaseDN whose objectSid is one of
 // sids, in one search, and returns their DNs by binary SID.
 func (c *Client) resolveSIDs(ctx context.Context, sids [][]byte) (map[string]string, *Error) {
-	var f strings.Builder
-	f.WriteString("(|")
-	for _, sid := range sids {
-		f.WriteString("(objectSid=")
-		f.WriteString(escapeBinary(sid))
-		f.WriteString(")")
-	}
-	f.WriteString(")")
-	req := ldap.NewSearchRequest(c.cfg.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-		len(sids), c.timeLimit(), false, f.String(), []string{"objectSid"}, nil)
-	req.EnforceSizeLimit = true
-	res, dcURL, err := c.searchAll(ctx, req)
+	res, dcURL, err := c.searchBinary(ctx, "objectSid", sids, []string{"objectSid"})
 	if err != nil {
 		return nil, groupSearchError(dcURL, "resolve tokenGroups", err)
 	}

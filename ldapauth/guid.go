@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-
-	"github.com/go-ldap/ldap/v3"
 )
 
 // guidBatch is how many objectGUIDs one LookupObjectGUIDs search asks for;
@@ -30,18 +27,7 @@ func (c *Client) LookupObjectGUIDs(ctx context.Context, guids [][]byte) ([]*User
 	}
 	var users []*User
 	for batch := range slices.Chunk(guids, guidBatch) {
-		var f strings.Builder
-		f.WriteString("(|")
-		for _, g := range batch {
-			f.WriteString("(objectGUID=")
-			f.WriteString(escapeBinary(g))
-			f.WriteString(")")
-		}
-		f.WriteString(")")
-		req := ldap.NewSearchRequest(c.cfg.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-			len(batch), c.timeLimit(), false, f.String(), c.userAttr, nil)
-		req.EnforceSizeLimit = true
-		res, dcURL, err := c.searchAll(ctx, req)
+		res, dcURL, err := c.searchBinary(ctx, "objectGUID", batch, c.userAttr)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

@@ -47,6 +47,22 @@ func parseSID(b []byte) (string, error) {
 	return s.String(), nil
 }
 
+// anyBinaryFilter returns "(|(attr=v1)(attr=v2)…)", matching entries whose
+// binary attribute attr (objectSid, objectGUID) equals one of values; each
+// value is fully hex-escaped by escapeBinary, so no byte of it can change
+// the filter's structure. attr is a constant of the caller, never input.
+func anyBinaryFilter(attr string, values [][]byte) string {
+	var f strings.Builder
+	f.WriteString("(|")
+	for _, v := range values {
+		f.WriteString("(" + attr + "=")
+		f.WriteString(escapeBinary(v))
+		f.WriteString(")")
+	}
+	f.WriteString(")")
+	return f.String()
+}
+
 // escapeBinary renders b as an RFC 4515 assertion value with every byte
 // hex-escaped, for matching binary attributes such as objectSid.
 func escapeBinary(b []byte) string {

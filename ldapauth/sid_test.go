@@ -62,6 +62,30 @@ func TestEscapeBinary_CompilesToTheSameBytes(t *testing.T) {
 	}
 }
 
+// FuzzAnyBinaryFilter: whatever the bytes, the filter compiles to one OR
+// of equality matches on the attribute, one per value, each carrying the
+// value's bytes verbatim. The fuzzer's input is split at 0xfe into values.
+func FuzzAnyBinaryFilter(f *testing.F) {
+	f.Add([]byte{0, '(', ')', '*', '\\', 0xff, 'a'})
+	f.Add([]byte("a\xfeb\xfe"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		values := bytes.Split(in, []byte{0xfe})
+		p, err := ldap.CompileFilter(anyBinaryFilter("objectGUID", values))
+		if err != nil {
+			t.Fatalf("filter for % x does not compile: %v", in, err)
+		}
+		if p.Tag != ldap.FilterOr || len(p.Children) != len(values) {
+			t.Fatalf("filter for % x is not an OR of %d matches", in, len(values))
+		}
+		for i, c := range p.Children {
+			if c.Tag != ldap.FilterEqualityMatch || string(c.Children[0].Data.Bytes()) != "objectGUID" || !bytes.Equal(c.Children[1].Data.Bytes(), values[i]) {
+				t.Fatalf("match %d of the filter for % x does not carry % x", i, in, values[i])
+			}
+		}
+	})
+}
+
 // FuzzParseSID: no panic; an accepted SID has the declared length and a
 // string form that encodes back to the same bytes; its escaped form is a
 // filter value that decodes back to it.

@@ -9,8 +9,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+
+	"github.com/fedgate/fedgate/internal/boundedfile"
 )
 
 // MaxPEMFile bounds every certificate or key file read by this package, in
@@ -18,28 +18,9 @@ import (
 const MaxPEMFile = 1 << 20
 
 // ReadFileLimited reads the regular file at path, refusing files larger
-// than limit bytes. Errors name the file.
+// than limit bytes. Errors name the file. It is boundedfile.Read.
 func ReadFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
+	return boundedfile.Read(path, limit)
 }
 
 // ParseCertificatesPEM returns every CERTIFICATE block of data, in order.

@@ -59,6 +59,9 @@ type flowState struct {
 	// for the same user keeps it, so the SP's LogoutRequest still matches.
 	SessionIndex string `json:"si,omitempty"`
 	SessionUser  string `json:"su,omitempty"`
+	// NameID is the SAML 2.0 request's NameID format and the transient
+	// NameID the SSO session already gave this SP (see samlNameID).
+	NameID *samlNameID `json:"n,omitempty"`
 	// issued is what the SAML response just built said about the subject
 	// (set by bindSAMLSession, recorded by sessionAfterIssue); never sealed.
 	issued *sessionParty
@@ -141,6 +144,7 @@ var nameIDFormatCodes = map[string]string{
 	samlp.NameIDFormatPersistent:   "p",
 	samlp.NameIDFormatEmailAddress: "e",
 	samlp.NameIDFormatUnspecified:  "u",
+	samlp.NameIDFormatTransient:    "t",
 }
 
 func compactFormat(f string) string {

@@ -145,6 +145,7 @@ func (s *Server) idpInitiatedStart(w http.ResponseWriter, r *http.Request, entit
 	st := &flowState{
 		Created: s.now(), Step: stepPassword, Protocol: protocolSAML,
 		Realm: party.SAML.EntityID, Reply: defaultACS(party.SAML).Location,
+		NameID: s.samlNameIDFor(r, party.SAML, ""),
 	}
 	s.logAttempt(r, slog.LevelInfo, "IdP-initiated sign-on", slog.String("rp", party.Name))
 	reuse := func(*ssoSession) bool { return !party.RequireFreshAuth }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"sync"
 	"testing"
@@ -160,11 +159,10 @@ func (e *testEnv) browserFrom(t *testing.T, ip string) *http.Client {
 
 // newBrowserFrom is browserFrom for goroutines.
 func (e *testEnv) newBrowserFrom(ip string) *http.Client {
-	jar, _ := cookiejar.New(nil) // fails only with options
 	base := e.srv.Client()
 	return &http.Client{
 		Transport:     clientIPTransport{ip: ip, next: base.Transport},
-		Jar:           jar,
+		Jar:           e.newJar(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

@@ -1,11 +1,6 @@
 package web_test
 
 import (
-	"bytes"
-	"compress/flate"
-	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"net/http"
@@ -122,61 +117,6 @@ func (e *samlEnv) logoutResponse(issuer, inResponseTo string) string {
 	return `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_resp-` + inResponseTo +
 		`" Version="2.0" IssueInstant="` + e.clock.Now().UTC().Format(time.RFC3339) + `" Destination="` + ssoURL + `" InResponseTo="` + inResponseTo +
 		`"><saml:Issuer>` + issuer + `</saml:Issuer><samlp:Status><samlp:StatusCode Value="` + samlp.StatusSuccess + `"/></samlp:Status></samlp:LogoutResponse>`
-}
-
-// signedRedirect sends doc as param by HTTP-Redirect, signed RSA-SHA256
-// with the tokentest key ("" unsigned).
-func (e *samlEnv) signedRedirect(t *testing.T, c *http.Client, param, doc, relay, key string) *response {
-	t.Helper()
-	var buf bytes.Buffer
-	fw, err := flate.NewWriter(&buf, flate.BestCompression)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fw.Write([]byte(doc)); err != nil {
-		t.Fatal(err)
-	}
-	if err := fw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	q := param + "=" + url.QueryEscape(base64.StdEncoding.EncodeToString(buf.Bytes()))
-	if relay != "" {
-		q += "&RelayState=" + url.QueryEscape(relay)
-	}
-	if key != "" {
-		q += "&SigAlg=" + url.QueryEscape(dsig.RSASHA256SignatureMethod)
-		d := sha256.Sum256([]byte(q))
-		sig, err := rsa.SignPKCS1v15(nil, tokentest.KeyPair(t, key).Signer.(*rsa.PrivateKey), crypto.SHA256, d[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		q += "&Signature=" + url.QueryEscape(base64.StdEncoding.EncodeToString(sig))
-	}
-	return e.get(t, c, "/adfs/ls/?"+q)
-}
-
-// signedPOSTForm is the HTTP-POST form for doc as param, enveloped-signed
-// with the tokentest key.
-func signedPOSTForm(t *testing.T, param, doc, relay, key string) url.Values {
-	t.Helper()
-	d := etree.NewDocument()
-	if err := d.ReadFromString(doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := token.NewXMLSigner(tokentest.KeyPair(t, key), token.RSASHA256, "ID")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := s.Signature(d.Root())
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.Root().InsertChildAt(1, sig)
-	f := url.Values{param: {base64.StdEncoding.EncodeToString(token.MarshalElement(d.Root()))}}
-	if relay != "" {
-		f.Set("RelayState", relay)
-	}
-	return f
 }
 
 // postWith POSTs form with extra request headers.

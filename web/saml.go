@@ -54,7 +54,7 @@ func (s *Server) samlGet(w http.ResponseWriter, r *http.Request) error {
 	}
 	msg, err := s.saml.ParseRedirectMessage(r.URL.RawQuery, s.samlLookup)
 	if err != nil {
-		return samlError(err)
+		return s.samlParseError(w, r, err)
 	}
 	return s.samlDispatch(w, r, msg)
 }
@@ -72,7 +72,7 @@ func (s *Server) samlPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	msg, err := s.saml.ParsePOSTMessage(r.PostForm, s.samlLookup)
 	if err != nil {
-		return samlError(err)
+		return s.samlParseError(w, r, err)
 	}
 	if s.needsRepost(r) {
 		return s.repostSAML(w, r)
@@ -132,6 +132,17 @@ func (s *Server) repostSAML(w http.ResponseWriter, r *http.Request) error {
 	return s.renderAutopost(w, r, "/adfs/ls/", fields, "Continuing…")
 }
 
+// samlParseError answers a message samlp refused: a verified AuthnRequest
+// whose NameIDPolicy cannot be satisfied gets an InvalidNameIDPolicy
+// status response at its registered ACS; everything else the error page.
+func (s *Server) samlParseError(w http.ResponseWriter, r *http.Request, err error) error {
+	var policy *samlp.NameIDPolicyError
+	if errors.As(err, &policy) && policy.Request != nil {
+		return s.samlInvalidNameIDPolicy(w, r, policy)
+	}
+	return samlError(err)
+}
+
 // samlError turns a samlp parse error into the error page. It is never
 // answered with a SAML Response: the ACS is not trusted at this point.
 func samlError(err error) *Error {
@@ -156,27 +167,78 @@ func samlError(err error) *Error {
 // samlSignIn starts the sign-in for a verified AuthnRequest: single use of
 // its ID, then the SSO session or the password page.
 func (s *Server) samlSignIn(w http.ResponseWriter, r *http.Request, req *samlp.AuthnRequest) error {
+	party, err := s.useAuthnRequest(r, req)
+	if err != nil {
+		return err
+	}
+	st := &flowState{
+		Created: s.now(), Step: stepPassword,
+		Protocol: protocolSAML, Realm: req.SP.EntityID, Reply: req.ACS.Location,
+		RequestID: req.ID, RelayState: req.RelayState, ForceAuthn: req.ForceAuthn,
+		NameID: s.samlNameIDFor(r, req.SP, req.NameIDFormat),
+	}
+	reuse := func(*ssoSession) bool { return !req.ForceAuthn && !party.RequireFreshAuth }
+	return s.begin(w, r, st, party, reuse, req.IsPassive)
+}
+
+// useAuthnRequest returns the SAML party of a verified AuthnRequest after
+// recording its ID once; an unknown party or a replayed ID is the error
+// page.
+func (s *Server) useAuthnRequest(r *http.Request, req *samlp.AuthnRequest) (*rp.Party, error) {
 	party, err := s.parties.Lookup(req.SP.EntityID)
 	if err != nil || party.Protocol != rp.SAML2 {
-		return badRequest("There is no relying-party trust for the application that sent you here.", fmt.Errorf("web: SAML SP %q: %w", req.SP.EntityID, err))
+		return nil, badRequest("There is no relying-party trust for the application that sent you here.", fmt.Errorf("web: SAML SP %q: %w", req.SP.EntityID, err))
 	}
 	// A request ID is accepted until IssueInstant + max age + skew (the
 	// samlp defaults, which app uses); it is remembered that long.
 	until := req.IssueInstant.Add(samlp.DefaultMaxRequestAge + samlp.DefaultClockSkew)
 	first, err := s.replay.UseOnce(r.Context(), samlReplayKind, req.SP.EntityID+"|"+req.ID, until)
 	if err != nil {
-		return fmt.Errorf("web: record AuthnRequest ID: %w", err)
+		return nil, fmt.Errorf("web: record AuthnRequest ID: %w", err)
 	}
 	if !first {
-		return badRequest("This sign-in request has already been used. Start again from the application.", fmt.Errorf("web: AuthnRequest %q from %q replayed", req.ID, req.SP.EntityID))
+		return nil, badRequest("This sign-in request has already been used. Start again from the application.", fmt.Errorf("web: AuthnRequest %q from %q replayed", req.ID, req.SP.EntityID))
 	}
-	st := &flowState{
-		Created: s.now(), Step: stepPassword,
-		Protocol: protocolSAML, Realm: req.SP.EntityID, Reply: req.ACS.Location,
-		RequestID: req.ID, RelayState: req.RelayState, ForceAuthn: req.ForceAuthn,
+	return party, nil
+}
+
+// auditInvalidNameIDPolicy is the audit reason of a refused NameIDPolicy.
+const auditInvalidNameIDPolicy = "invalid_nameid_policy"
+
+// samlInvalidNameIDPolicy answers an AuthnRequest that passed every check
+// (issuer, signature, Destination, age, registered ACS) but asks for a
+// NameID the SP may not receive: single use of its ID, then a signed
+// Requester/InvalidNameIDPolicy status response, no assertion, to the ACS
+// the request selected, with InResponseTo and RelayState (saml-core
+// §3.4.1.1). Nobody is signed in; the audit records a failure.
+func (s *Server) samlInvalidNameIDPolicy(w http.ResponseWriter, r *http.Request, refused *samlp.NameIDPolicyError) error {
+	req := refused.Request
+	party, err := s.useAuthnRequest(r, req)
+	if err != nil {
+		return err
 	}
-	reuse := func(*ssoSession) bool { return !req.ForceAuthn && !party.RequireFreshAuth }
-	return s.begin(w, r, st, party, reuse, req.IsPassive)
+	resp, err := s.saml.BuildStatusResponse(req.InvalidNameIDPolicy())
+	if err != nil {
+		return fmt.Errorf("web: build InvalidNameIDPolicy response for %q: %w", party.Name, err)
+	}
+	user := ""
+	if sess, ok := s.readSession(r); ok {
+		user = sess.User.UPN
+	}
+	s.logAttempt(r, slog.LevelInfo, "AuthnRequest NameIDPolicy refused; answered InvalidNameIDPolicy",
+		slog.String("rp", party.Name), slog.String("nameid_format", req.NameIDFormat), slog.Any("error", refused.Err))
+	s.recordAudit(r, party, user, "failure", auditInvalidNameIDPolicy)
+	return s.postStatusResponse(w, r, resp)
+}
+
+// postStatusResponse renders the auto-POST of a status response.
+func (s *Server) postStatusResponse(w http.ResponseWriter, r *http.Request, resp *samlp.Response) error {
+	f := resp.PostForm()
+	fields := []formField{{"SAMLResponse", f.SAMLResponse}}
+	if f.RelayState != "" {
+		fields = append(fields, formField{"RelayState", f.RelayState})
+	}
+	return s.renderAutopost(w, r, f.Action, fields, "Returning to the application…")
 }
 
 // samlNoPassive answers an IsPassive AuthnRequest that would need a page
@@ -206,12 +268,7 @@ func (s *Server) samlNoPassive(w http.ResponseWriter, r *http.Request, st *flowS
 		return fmt.Errorf("web: build NoPassive response for %q: %w", party.Name, err)
 	}
 	s.logAttempt(r, slog.LevelInfo, "passive request answered NoPassive", slog.String("rp", party.Name))
-	f := resp.PostForm()
-	fields := []formField{{"SAMLResponse", f.SAMLResponse}}
-	if f.RelayState != "" {
-		fields = append(fields, formField{"RelayState", f.RelayState})
-	}
-	return s.renderAutopost(w, r, f.Action, fields, "Returning to the application…")
+	return s.postStatusResponse(w, r, resp)
 }
 
 // samlFields builds the signed SAML Response for a completed SAML flow and
@@ -232,10 +289,8 @@ func (s *Server) samlFields(st *flowState, party *rp.Party, user sessionUser, su
 		return nil, "", badRequest("The application's sign-in address is no longer registered.", fmt.Errorf("web: ACS %q of %q gone", st.Reply, party.Name))
 	}
 	in := samlp.ResponseInput{SP: sp, ACS: *acs, InResponseTo: st.RequestID, RelayState: st.RelayState, AuthnInstant: authnAt}
-	// NameID and attributes from the party's rules (the Entra profile
-	// for Microsoft Online); see samlSubject.
-	if err := samlSubject(&in, party, subject, mfaDone); err != nil {
-		return nil, "", issuanceError(party, err)
+	if err := s.samlSubjectFor(st, party, user, subject, mfaDone, &in); err != nil {
+		return nil, "", err
 	}
 	s.bindSAMLSession(st, user, &in)
 	resp, err := s.saml.BuildResponse(in)
@@ -250,6 +305,49 @@ func (s *Server) samlFields(st *flowState, party *rp.Party, user sessionUser, su
 	return fields, resp.AssertionID, nil
 }
 
+// samlSubjectFor fills in's subject: the NameID format the flow's request
+// asked for, settled against the trust as it is now (it may have changed
+// since the request was parsed), the NameID (a transient one, or the
+// party's NameID source; the Entra profile for Microsoft Online) and the
+// attributes.
+func (s *Server) samlSubjectFor(st *flowState, party *rp.Party, user sessionUser, subject *claims.Subject, mfaDone bool, in *samlp.ResponseInput) error {
+	var ns samlNameID
+	if st.NameID != nil {
+		ns = *st.NameID
+	}
+	format, err := party.SAML.NameIDFormatFor(ns.Format)
+	if err != nil {
+		return badRequest("The application asked for a user identifier this server no longer issues to it. Start again from the application.",
+			fmt.Errorf("web: flow for %q: %w", party.Name, err))
+	}
+	transient := format == samlp.NameIDFormatTransient && !party.IsMicrosoftOnline()
+	subjectParty := party
+	if transient && party.NameIDSource != "" {
+		// The directory value is replaced by the transient NameID below;
+		// a user without it (no mail, say) must not fail for it.
+		p := *party
+		p.NameIDSource = ""
+		subjectParty = &p
+	}
+	// NameID and attributes from the party's rules (the Entra profile
+	// for Microsoft Online); see samlSubject.
+	if err := samlSubject(in, subjectParty, subject, mfaDone); err != nil {
+		return issuanceError(party, err)
+	}
+	switch {
+	case party.IsMicrosoftOnline():
+		// The Entra profile fixes NameID persistent = ImmutableID.
+	case transient:
+		in.NameIDFormat = format
+		if in.NameID, err = s.transientNameID(ns, user); err != nil {
+			return err
+		}
+	default:
+		in.NameIDFormat = format
+	}
+	return nil
+}
+
 // protocolOf reports which protocol a /adfs/ls/ request speaks from its
 // parameters (SAMLRequest or SAMLResponse: SAML 2.0); SAML and wa together
 // are an error.
@@ -259,4 +357,57 @@ func protocolOf(v url.Values) (saml bool, err error) {
 		return false, badRequest("The sign-in request is not valid.", errors.New("web: request has both a SAML message and wa"))
 	}
 	return hasSAML, nil
+}
+
+// samlNameID is what a SAML 2.0 flow keeps about its NameID between the
+// AuthnRequest and the response (flowState.NameID, sealed and CSRF-bound
+// with the rest of the flow). nil (flows started before it existed) is the
+// zero value.
+type samlNameID struct {
+	// Format is the NameID format the verified AuthnRequest asked for
+	// (samlp.AuthnRequest.NameIDFormat; "" for none, as IdP-initiated
+	// sign-on). It is settled against the trust as it is when the
+	// response is built.
+	Format string `json:"f,omitempty"`
+	// Transient is the transient NameID the browser's SSO session already
+	// issued to this SP (its sessionParty record, which single logout
+	// matches), and User that session's user ID: a response for the same
+	// user repeats it, so the SP sees one identifier per session.
+	Transient string `json:"t,omitempty"`
+	User      string `json:"u,omitempty"`
+}
+
+// samlNameIDFor returns the NameID state for a new flow to sp that asks
+// for the NameID format requested ("" for none, as IdP-initiated sign-on):
+// the request and, when it comes to a transient NameID, the one the
+// browser's current SSO session holds for sp (from the session's party
+// record, the one single logout reads). An ended or expired session, no
+// record for sp or a record in another format gives none: a new transient
+// NameID is then drawn.
+func (s *Server) samlNameIDFor(r *http.Request, sp *samlp.ServiceProvider, requested string) *samlNameID {
+	n := &samlNameID{Format: requested}
+	if f, err := sp.NameIDFormatFor(requested); err != nil || f != samlp.NameIDFormatTransient {
+		return n
+	}
+	if sess, ok := s.readSession(r); ok {
+		if p := sess.party(sp.EntityID); p != nil && p.NameID != "" && expandFormat(p.Format) == samlp.NameIDFormatTransient {
+			n.Transient, n.User = p.NameID, sess.User.ID
+		}
+	}
+	return n
+}
+
+// transientNameID returns the transient NameID for user: the one the SSO
+// session already gave this SP when it is the same user's, else a new one
+// (samlp.NewTransientNameID: 128 bits from the server's Rand, never a
+// directory value).
+func (s *Server) transientNameID(n samlNameID, user sessionUser) (string, error) {
+	if n.Transient != "" && n.User == user.ID {
+		return n.Transient, nil
+	}
+	id, err := samlp.NewTransientNameID(s.rand)
+	if err != nil {
+		return "", fmt.Errorf("web: %w", err)
+	}
+	return id, nil
 }

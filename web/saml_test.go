@@ -3,7 +3,10 @@ package web_test
 import (
 	"bytes"
 	"compress/flate"
+	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"net/http"
@@ -19,6 +22,7 @@ import (
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/samlp"
 	"github.com/fedgate/fedgate/idp/token"
+	"github.com/fedgate/fedgate/idp/token/tokentest"
 	"github.com/fedgate/fedgate/web"
 )
 
@@ -76,11 +80,26 @@ func (e *samlEnv) authnRequest(issuer, id, attrs string) string {
 		`><saml:Issuer>` + issuer + `</saml:Issuer></samlp:AuthnRequest>`
 }
 
-// redirect sends doc with the HTTP-Redirect binding.
+// redirect sends doc as an unsigned SAMLRequest with the HTTP-Redirect
+// binding.
 func (e *samlEnv) redirect(t *testing.T, c *http.Client, doc, relay string) *response {
 	t.Helper()
+	return e.signedRedirect(t, c, "SAMLRequest", doc, relay, "")
+}
+
+// postBinding sends doc as an unsigned SAMLRequest with the HTTP-POST
+// binding.
+func (e *samlEnv) postBinding(t *testing.T, c *http.Client, doc, relay string) *response {
+	t.Helper()
+	return e.post(t, c, "/adfs/ls/", signedPOSTForm(t, "SAMLRequest", doc, relay, ""))
+}
+
+// signedRedirect sends doc as param by HTTP-Redirect, signed RSA-SHA256
+// with the tokentest key ("" unsigned).
+func (e *samlEnv) signedRedirect(t *testing.T, c *http.Client, param, doc, relay, key string) *response {
+	t.Helper()
 	var buf bytes.Buffer
-	fw, err := flate.NewWriter(&buf, flate.DefaultCompression)
+	fw, err := flate.NewWriter(&buf, flate.BestCompression)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,21 +109,48 @@ func (e *samlEnv) redirect(t *testing.T, c *http.Client, doc, relay string) *res
 	if err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	q := url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString(buf.Bytes())}}
+	q := param + "=" + url.QueryEscape(base64.StdEncoding.EncodeToString(buf.Bytes()))
 	if relay != "" {
-		q.Set("RelayState", relay)
+		q += "&RelayState=" + url.QueryEscape(relay)
 	}
-	return e.get(t, c, "/adfs/ls/?"+q.Encode())
+	if key != "" {
+		q += "&SigAlg=" + url.QueryEscape(dsig.RSASHA256SignatureMethod)
+		d := sha256.Sum256([]byte(q))
+		sig, err := rsa.SignPKCS1v15(nil, tokentest.KeyPair(t, key).Signer.(*rsa.PrivateKey), crypto.SHA256, d[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		q += "&Signature=" + url.QueryEscape(base64.StdEncoding.EncodeToString(sig))
+	}
+	return e.get(t, c, "/adfs/ls/?"+q)
 }
 
-// postBinding sends doc with the HTTP-POST binding.
-func (e *samlEnv) postBinding(t *testing.T, c *http.Client, doc, relay string) *response {
+// signedPOSTForm is the HTTP-POST form for doc as param, enveloped-signed
+// with the tokentest key ("" unsigned).
+func signedPOSTForm(t *testing.T, param, doc, relay, key string) url.Values {
 	t.Helper()
-	f := url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(doc))}}
+	b := []byte(doc)
+	if key != "" {
+		d := etree.NewDocument()
+		if err := d.ReadFromString(doc); err != nil {
+			t.Fatal(err)
+		}
+		s, err := token.NewXMLSigner(tokentest.KeyPair(t, key), token.RSASHA256, "ID")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := s.Signature(d.Root())
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Root().InsertChildAt(1, sig)
+		b = token.MarshalElement(d.Root())
+	}
+	f := url.Values{param: {base64.StdEncoding.EncodeToString(b)}}
 	if relay != "" {
 		f.Set("RelayState", relay)
 	}
-	return e.post(t, c, "/adfs/ls/", f)
+	return f
 }
 
 // login fills the password page and, when asked, enrolls an authenticator.

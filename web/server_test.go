@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -135,15 +134,11 @@ func withTestClientIP(h http.Handler) http.Handler {
 // tests see every hop.
 func (e *testEnv) browser(t *testing.T) *http.Client {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A copy: httptest.Server.Client returns one shared client, and each
 	// browser needs its own cookie jar.
 	c := new(http.Client)
 	*c = *e.srv.Client()
-	c.Jar = jar
+	c.Jar = e.newJar()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c
 }

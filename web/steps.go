@@ -107,7 +107,12 @@ const (
 )
 
 // checkLockout asks the extranet lockout policy whether a password attempt
-// may reach the directory (always, without a policy). Refused attempts are
+// may reach the directory (always, without a policy). The policy alone
+// decides whether the request is subject to it: it reads the origin the
+// proxy-trust middleware recorded on r.Context(), so with
+// extranet_lockout.intranet skip an intranet attempt is allowed without
+// being checked or counted (and settleLockout then records nothing), the
+// same rule the WS-Trust endpoints get. Refused attempts are
 // audited as failures with the lockout reason, log-only "would refuse"
 // decisions as result "lockout_log_only"; a policy error is logged and
 // audited, and the caller refuses the attempt.

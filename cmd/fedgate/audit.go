@@ -12,9 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/fedgate/fedgate/cmd/internal/app"
 	"github.com/fedgate/fedgate/cmd/internal/config"
-	"github.com/fedgate/fedgate/cmd/internal/logging"
 	"github.com/fedgate/fedgate/idp/store"
 )
 
@@ -59,23 +57,13 @@ func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if !ok {
 		return 2
 	}
-	cfg, err := config.Load(a.configPath)
-	if err == nil {
-		err = cfg.ResolveSecrets()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "fedgate audit: %s:\n%v\n", a.configPath, err)
+	cfg, ok := readConfig("audit", a.configPath, stderr)
+	if !ok {
 		return 2
 	}
-	log, err := logging.New(stderr, config.LevelWarn, config.FormatText)
-	if err != nil {
-		fmt.Fprintln(stderr, "fedgate audit:", err)
-		return 2
-	}
-	st, err := app.OpenStore(ctx, cfg.Store, store.WithNow(now), store.WithLogger(log))
-	if err != nil {
-		fmt.Fprintln(stderr, "fedgate audit:", err)
-		return 1
+	st, _, code := openAdminStore(ctx, "audit", cfg, stderr, now)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	out := newAuditPrinter(stdout, a.json)
@@ -101,7 +89,7 @@ func parseAuditArgs(args []string, stderr io.Writer, now time.Time) (auditArgs, 
 		fmt.Fprint(stderr, auditUsage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&a.configPath, "config", "/etc/fedgate/fedgate.yaml", "configuration `file`")
+	configFlag(fs, &a.configPath)
 	since := fs.String("since", "24h", "list events from this long ago (90s, 5m, 8h, 1d) or from this RFC 3339 `time`")
 	fs.StringVar(&a.user, "user", "", "only events of this user `name`, as typed or resolved (case-insensitive)")
 	fs.StringVar(&a.result, "result", "", "only events with this `result`, such as failure")

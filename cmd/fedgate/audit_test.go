@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/idp/store"
-	"github.com/fedgate/fedgate/idp/store/sqlite"
 )
 
 // auditConfig writes a valid configuration whose store is a SQLite file in
@@ -21,44 +20,14 @@ import (
 // configuration's path.
 func auditConfig(t *testing.T, events ...store.AuditEvent) string {
 	t.Helper()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "fedgate.db")
-	cfg := fmt.Sprintf(`federation:
-  name: sts.contoso.com
-listen:
-  tls_cert_file: /etc/fedgate/tls.crt
-  tls_key_file: /etc/fedgate/tls.key
-token_signing:
-  cert_file: /etc/fedgate/signing.crt
-  key_file: /etc/fedgate/signing.key
-directory:
-  urls: [ldaps://dc1.corp.contoso.com]
-  bind_dn: CN=svc,DC=corp,DC=contoso,DC=com
-  bind_password: pw
-  base_dn: DC=corp,DC=contoso,DC=com
-mfa:
-  seal_key: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=
-session:
-  key: AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=
-store:
-  driver: sqlite
-  path: %s
-`, db)
-	path := filepath.Join(dir, "fedgate.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	c := newTestConfig(t, placeholderDirectory, "")
+	st := c.openStore(t)
 	for _, e := range events {
 		if err := st.RecordAudit(t.Context(), e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return path
+	return c.config
 }
 
 func event(at time.Time, user, result, reason, activity string) store.AuditEvent {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/fedgate/fedgate/cmd/internal/app"
 	"github.com/fedgate/fedgate/cmd/internal/config"
-	"github.com/fedgate/fedgate/cmd/internal/logging"
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/ldapauth"
@@ -93,23 +92,13 @@ func lockoutCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if !ok {
 		return 2
 	}
-	cfg, err := config.Load(a.configPath)
-	if err == nil {
-		err = cfg.ResolveSecrets()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "fedgate lockout: %s:\n%v\n", a.configPath, err)
+	cfg, ok := readConfig("lockout", a.configPath, stderr)
+	if !ok {
 		return 2
 	}
-	log, err := logging.New(stderr, config.LevelWarn, config.FormatText)
-	if err != nil {
-		fmt.Fprintln(stderr, "fedgate lockout:", err)
-		return 2
-	}
-	st, err := app.OpenStore(ctx, cfg.Store, store.WithNow(now), store.WithLogger(log))
-	if err != nil {
-		fmt.Fprintln(stderr, "fedgate lockout:", err)
-		return 1
+	st, log, code := openAdminStore(ctx, "lockout", cfg, stderr, now)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	dir, err := app.OpenDirectory(cfg.Directory, log)
@@ -148,7 +137,7 @@ func parseLockoutArgs(args []string, stderr io.Writer) (lockoutArgs, bool) {
 	fs := flag.NewFlagSet("lockout "+a.verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, lockoutUsage); fs.PrintDefaults() }
-	fs.StringVar(&a.configPath, "config", "/etc/fedgate/fedgate.yaml", "configuration `file`")
+	configFlag(fs, &a.configPath)
 	location := "all"
 	switch a.verb {
 	case "show", "reset":

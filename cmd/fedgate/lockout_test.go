@@ -13,7 +13,6 @@ import (
 
 	"github.com/fedgate/fedgate/idp/lockout"
 	"github.com/fedgate/fedgate/idp/store"
-	"github.com/fedgate/fedgate/idp/store/sqlite"
 	"github.com/fedgate/fedgate/ldapauth/ldaptest"
 )
 
@@ -32,50 +31,29 @@ var lockoutNow = time.Date(2030, 5, 6, 7, 0, 0, 0, time.UTC)
 // ldaptest directory and whose store is a SQLite file, with thresholds
 // 4 (unfamiliar) and 3 (familiar) and a 30m observation window.
 type lockoutFixture struct {
-	config string
-	db     string
-	dir    *ldaptest.Directory
+	testConfig
+	ad *ldaptest.Directory
 }
 
 func newLockoutFixture(t *testing.T) *lockoutFixture {
 	t.Helper()
 	d := ldaptest.NewT(t)
-	tmp := t.TempDir()
-	ca := filepath.Join(tmp, "ca.pem")
+	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, d.CACertPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := &lockoutFixture{config: filepath.Join(tmp, "fedgate.yaml"), db: filepath.Join(tmp, "fedgate.db"), dir: d}
-	cfg := fmt.Sprintf(`federation:
-  name: sts.contoso.com
-listen:
-  tls_cert_file: /etc/fedgate/tls.crt
-  tls_key_file: /etc/fedgate/tls.key
-token_signing:
-  cert_file: /etc/fedgate/signing.crt
-  key_file: /etc/fedgate/signing.key
-directory:
-  urls: [%s]
+	directory := fmt.Sprintf(`  urls: [%s]
   ca_file: %s
   bind_dn: %s
   bind_password: %s
   base_dn: %s
-mfa:
-  seal_key: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=
-session:
-  key: AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=
-store:
-  driver: sqlite
-  path: %s
-extranet_lockout:
+`, d.URL(), ca, yamlQuote(d.BindDN()), yamlQuote(d.BindPassword()), yamlQuote(d.BaseDN()))
+	const policy = `extranet_lockout:
   threshold: 4
   familiar_threshold: 3
   observation_window: 30m
-`, d.URL(), ca, yamlQuote(d.BindDN()), yamlQuote(d.BindPassword()), yamlQuote(d.BaseDN()), f.db)
-	if err := os.WriteFile(f.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
+`
+	return &lockoutFixture{testConfig: newTestConfig(t, directory, policy), ad: d}
 }
 
 func yamlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -83,22 +61,12 @@ func yamlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") 
 // seed stores states by key.
 func (f *lockoutFixture) seed(t *testing.T, states map[string]lockout.State) {
 	t.Helper()
-	st := f.open(t)
+	st := f.openStore(t)
 	for k, s := range states {
 		if _, err := st.UpdateLockout(t.Context(), k, func(lockout.State) (lockout.State, error) { return s, nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
-}
-
-func (f *lockoutFixture) open(t *testing.T) *sqlite.Store {
-	t.Helper()
-	st, err := sqlite.Open(t.Context(), f.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
 }
 
 // run runs `fedgate lockout args…` at lockoutNow against the fixture.
@@ -197,7 +165,7 @@ func TestLockout_ResetClearsTheLocationAndAudits(t *testing.T) {
 			if !strings.Contains(out, "extranet lockout of alice@contoso.com reset "+tt.wantLocation) || !strings.Contains(out, "2 familiar IP(s) kept") {
 				t.Errorf("output: %s", out)
 			}
-			st := f.open(t)
+			st := f.openStore(t)
 			got, _, err := st.GetLockout(t.Context(), aliceKey)
 			if err != nil {
 				t.Fatal(err)
@@ -224,7 +192,7 @@ func TestLockout_ResetByKeyOfAGoneAccount(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "extranet lockout of "+goneKey+" reset (all)") {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
-	events, err := f.open(t).ListAudit(t.Context(), time.Time{}, 10)
+	events, err := f.openStore(t).ListAudit(t.Context(), time.Time{}, 10)
 	if err != nil || len(events) != 1 || events[0].User != goneKey {
 		t.Fatalf("audit = %+v, %v", events, err)
 	}
@@ -292,7 +260,7 @@ func TestLockout_EmptyList(t *testing.T) {
 func TestLockout_DirectoryDown(t *testing.T) {
 	f := newLockoutFixture(t)
 	f.seed(t, map[string]lockout.State{aliceKey: aliceLocked()})
-	if err := f.dir.Close(); err != nil {
+	if err := f.ad.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// --user needs the directory: refuse rather than guess a key.
@@ -309,7 +277,7 @@ func TestLockout_DirectoryDown(t *testing.T) {
 	if code != 0 || !strings.Contains(out, aliceKey) || !strings.Contains(errOut, "showing account keys") {
 		t.Fatalf("list: exit %d: %s%s", code, out, errOut)
 	}
-	if events, _ := f.open(t).ListAudit(t.Context(), time.Time{}, 10); len(events) != 0 {
+	if events, _ := f.openStore(t).ListAudit(t.Context(), time.Time{}, 10); len(events) != 0 {
 		t.Fatalf("audit events after a refused reset: %+v", events)
 	}
 }

@@ -8,10 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/fedgate/fedgate/cmd/internal/app"
-	"github.com/fedgate/fedgate/cmd/internal/config"
-	"github.com/fedgate/fedgate/cmd/internal/logging"
-	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/mfa"
 )
 
@@ -35,7 +31,8 @@ func runMFA(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mfa "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, mfaUsage); fs.PrintDefaults() }
-	path := fs.String("config", "/etc/fedgate/fedgate.yaml", "configuration `file`")
+	var path string
+	configFlag(fs, &path)
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -43,12 +40,8 @@ func runMFA(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	cfg, err := config.Load(*path)
-	if err == nil {
-		err = cfg.ResolveSecrets()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "fedgate mfa: %s:\n%v\n", *path, err)
+	cfg, ok := readConfig("mfa", path, stderr)
+	if !ok {
 		return 2
 	}
 	key, err := cfg.MFA.SealKey.Key32()
@@ -56,15 +49,9 @@ func runMFA(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fedgate mfa: mfa.seal_key: %v\n", err)
 		return 2
 	}
-	log, err := logging.New(stderr, config.LevelWarn, config.FormatText)
-	if err != nil {
-		fmt.Fprintln(stderr, "fedgate mfa:", err)
-		return 2
-	}
-	st, err := app.OpenStore(ctx, cfg.Store, store.WithLogger(log))
-	if err != nil {
-		fmt.Fprintln(stderr, "fedgate mfa:", err)
-		return 1
+	st, log, code := openAdminStore(ctx, "mfa", cfg, stderr, time.Now)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	svc, err := mfa.New(mfa.Config{Store: st, Key: key, Issuer: cfg.MFAIssuer(), Logger: log})

@@ -15,12 +15,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/fedgate/fedgate/cmd/internal/app"
-	"github.com/fedgate/fedgate/cmd/internal/config"
-	"github.com/fedgate/fedgate/cmd/internal/logging"
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/rp/rpsync"
 	"github.com/fedgate/fedgate/idp/samlp"
 	"github.com/fedgate/fedgate/idp/store"
+	"github.com/fedgate/fedgate/internal/boundedfile"
 )
 
 const rpUsage = `Usage:
@@ -116,7 +115,7 @@ func parseRPArgs(args []string, stderr io.Writer) (rpArgs, bool) {
 	fs := flag.NewFlagSet("rp "+a.verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, rpUsage); fs.PrintDefaults() }
-	fs.StringVar(&a.configPath, "config", "/etc/fedgate/fedgate.yaml", "configuration `file`")
+	configFlag(fs, &a.configPath)
 	switch a.verb {
 	case "add":
 		fs.StringVar(&a.metadata, "metadata", "", "SAML 2.0 SP metadata: a `file` or an https:// URL")
@@ -184,12 +183,8 @@ type rpEnv struct {
 // openRPEnv loads the configuration, its relying parties and the store.
 // On failure it reports to stderr and returns nil and the exit code.
 func openRPEnv(ctx context.Context, path string, stderr io.Writer, now func() time.Time) (*rpEnv, int) {
-	cfg, err := config.Load(path)
-	if err == nil {
-		err = cfg.ResolveSecrets()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "fedgate rp: %s:\n%v\n", path, err)
+	cfg, ok := readConfig("rp", path, stderr)
+	if !ok {
 		return nil, 2
 	}
 	var reg *rp.Registry
@@ -201,15 +196,9 @@ func openRPEnv(ctx context.Context, path string, stderr io.Writer, now func() ti
 		fmt.Fprintf(stderr, "fedgate rp: %s: %v\n", path, err)
 		return nil, 2
 	}
-	log, err := logging.New(stderr, config.LevelWarn, config.FormatText)
-	if err != nil {
-		fmt.Fprintln(stderr, "fedgate rp:", err)
-		return nil, 2
-	}
-	st, err := app.OpenStore(ctx, cfg.Store, store.WithNow(now), store.WithLogger(log))
-	if err != nil {
-		fmt.Fprintln(stderr, "fedgate rp:", err)
-		return nil, 1
+	st, _, code := openAdminStore(ctx, "rp", cfg, stderr, now)
+	if st == nil {
+		return nil, code
 	}
 	return &rpEnv{st: st, configured: reg, build: rpsync.StoredEnv(app.PartyEnv(cfg)), now: now}, 0
 }
@@ -266,7 +255,7 @@ func (e *rpEnv) add(ctx context.Context, a rpArgs, stdout io.Writer) error {
 func (e *rpEnv) definition(ctx context.Context, a rpArgs) (*rp.Definition, error) {
 	d := &rp.Definition{}
 	if a.definition != "" {
-		raw, err := readFileBounded(a.definition, store.MaxRelyingPartyDefinition)
+		raw, err := boundedfile.Read(a.definition, store.MaxRelyingPartyDefinition)
 		if err != nil {
 			return nil, fmt.Errorf("--definition: %w", err)
 		}
@@ -297,7 +286,7 @@ func (e *rpEnv) definition(ctx context.Context, a rpArgs) (*rp.Definition, error
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(filepath.Dir(a.definition), name)
 		}
-		doc, err := readFileBounded(name, samlp.MaxMetadataBytes)
+		doc, err := boundedfile.Read(name, samlp.MaxMetadataBytes)
 		if err != nil {
 			return nil, fmt.Errorf("--definition: metadata_file: %w", err)
 		}

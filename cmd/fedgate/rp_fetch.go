@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 	"unicode"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/samlp"
+	"github.com/fedgate/fedgate/internal/boundedfile"
 )
 
 // Limits of `fedgate rp add --metadata`.
@@ -51,7 +51,7 @@ func (f metadataFetcher) fetch(ctx context.Context, src string) (doc []byte, fro
 	}
 	scheme, _, isURL := strings.Cut(src, "://")
 	if !isURL {
-		doc, err := readFileBounded(src, samlp.MaxMetadataBytes)
+		doc, err := boundedfile.Read(src, samlp.MaxMetadataBytes)
 		return doc, "", err
 	}
 	if !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "http") {
@@ -160,35 +160,13 @@ func (f metadataFetcher) get(ctx context.Context, u *url.URL) ([]byte, error) {
 	return doc, nil
 }
 
-// readFileBounded reads a regular file of at most limit bytes.
-func readFileBounded(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if info, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
-	}
-	return b, nil
-}
-
 // loadRoots reads the PEM CA certificates of --metadata-ca; "" means the
 // system roots (nil).
 func loadRoots(path string) (*x509.CertPool, error) {
 	if path == "" {
 		return nil, nil
 	}
-	pem, err := readFileBounded(path, 1<<20)
+	pem, err := boundedfile.Read(path, 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("--metadata-ca: %w", err)
 	}

@@ -22,51 +22,13 @@ import (
 )
 
 // rpFixture is a temporary configuration with a SQLite store.
-type rpFixture struct {
-	dir, config, db string
-}
+type rpFixture struct{ testConfig }
 
 // newRPFixture writes a valid configuration (Office 365 on, plus extra
 // YAML appended) whose store is a SQLite file in a temporary directory.
 func newRPFixture(t *testing.T, extra string) rpFixture {
 	t.Helper()
-	dir := t.TempDir()
-	f := rpFixture{dir: dir, config: filepath.Join(dir, "fedgate.yaml"), db: filepath.Join(dir, "fedgate.db")}
-	cfg := fmt.Sprintf(`federation:
-  name: sts.contoso.com
-listen:
-  tls_cert_file: /etc/fedgate/tls.crt
-  tls_key_file: /etc/fedgate/tls.key
-token_signing:
-  cert_file: /etc/fedgate/signing.crt
-  key_file: /etc/fedgate/signing.key
-directory:
-  urls: [ldaps://dc1.corp.contoso.com]
-  bind_dn: CN=svc,DC=corp,DC=contoso,DC=com
-  bind_password: pw
-  base_dn: DC=corp,DC=contoso,DC=com
-mfa:
-  seal_key: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=
-session:
-  key: AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=
-store:
-  driver: sqlite
-  path: %s
-%s`, f.db, extra)
-	if err := os.WriteFile(f.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-// file writes content under the fixture directory and returns its path.
-func (f rpFixture) file(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(f.dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return rpFixture{newTestConfig(t, placeholderDirectory, extra)}
 }
 
 // rp runs `fedgate rp verb --config … args…` and returns the exit code,

@@ -17,23 +17,15 @@ import (
 func loadConfig(name string, args []string, stderr io.Writer, flags func(*flag.FlagSet)) (config.Config, bool) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", "/etc/fedgate/fedgate.yaml", "configuration `file`")
+	var path string
+	configFlag(fs, &path)
 	if flags != nil {
 		flags(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return config.Config{}, false
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		fmt.Fprintf(stderr, "fedgate %s: %s:\n%v\n", name, *path, err)
-		return cfg, false
-	}
-	if err := cfg.ResolveSecrets(); err != nil {
-		fmt.Fprintf(stderr, "fedgate %s: %s:\n%v\n", name, *path, err)
-		return cfg, false
-	}
-	return cfg, true
+	return readConfig(name, path, stderr)
 }
 
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {

@@ -1,6 +1,7 @@
 package lockout
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,16 @@ type Config struct {
 	// positive. Keep it at least twice AD's "reset account lockout counter
 	// after" time.
 	ObservationWindow time.Duration
+	// Intranet is IntranetSkip or IntranetCount: whether intranet attempts
+	// are checked and counted. Default IntranetSkip (AD FS semantics).
+	Intranet Intranet
+	// FromExtranet reports whether an attempt came from the extranet
+	// (through a trusted fedgate-proxy), given its request's context. Only
+	// IntranetSkip consults it. Default nil: every attempt is extranet, so
+	// everything is checked and counted. Wire it to the proxy-trust layer,
+	// never to anything the client sends, and answer true when the origin
+	// is unknown: a wrong false exempts an attacker from lockout.
+	FromExtranet func(ctx context.Context) bool
 	// Store keeps the state; shared by every node. Required unless Mode is
 	// ModeOff.
 	Store Store
@@ -99,6 +110,12 @@ func (c Config) defaulted() Config {
 	if c.ObservationWindow == 0 {
 		c.ObservationWindow = DefaultObservationWindow
 	}
+	if c.Intranet == "" {
+		c.Intranet = IntranetSkip
+	}
+	if c.FromExtranet == nil {
+		c.FromExtranet = everyAttemptExtranet
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -115,6 +132,11 @@ func (c Config) ruleErrors() []error {
 	case ModeOff, ModeLogOnly, ModeEnforce:
 	default:
 		errs = append(errs, fmt.Errorf("mode %q is not supported; use %s, %s or %s", string(c.Mode), ModeOff, ModeLogOnly, ModeEnforce))
+	}
+	switch c.Intranet {
+	case IntranetSkip, IntranetCount:
+	default:
+		errs = append(errs, fmt.Errorf("intranet %q is not supported; use %s or %s", string(c.Intranet), IntranetSkip, IntranetCount))
 	}
 	if c.Threshold < 1 || c.Threshold > MaxThreshold {
 		errs = append(errs, fmt.Errorf("threshold %d is out of range; use 1 to %d", c.Threshold, MaxThreshold))

@@ -52,6 +52,19 @@
 //	enforce   a locked location is refused without asking the directory;
 //	          errors fail closed (the sign-in is refused, nothing counted)
 //
+// # Intranet attempts
+//
+// As in AD FS, extranet lockout is for attempts from the extranet: those
+// that came through a trusted fedgate-proxy (Config.FromExtranet). With
+// IntranetSkip (the default) an intranet attempt goes straight to AD,
+// whose own lockout policy applies: it is not checked (a locked extranet
+// location does not refuse it), not counted, and a good password from the
+// intranet changes nothing; in particular its internal IP does not
+// become familiar (see IntranetSkip for why). IntranetCount treats
+// intranet attempts exactly like extranet ones, to shield AD from
+// password spraying inside the network too. Without proxy trust nothing
+// can be told apart: every attempt is extranet and counted.
+//
 // # Choosing thresholds
 //
 // AD locks an account when its badPwdCount reaches the domain's "Account
@@ -70,8 +83,10 @@
 //
 // # Limitations
 //
-//   - Only sign-ins through fedgate are counted; AD still counts intranet
-//     failures (workstations, VPN) against the same threshold.
+//   - Only sign-ins through fedgate are counted (with IntranetSkip, only
+//     extranet ones); AD still counts intranet failures (workstations,
+//     VPN, and intranet sign-ins through fedgate) against the same
+//     threshold.
 //   - Check needs a directory search to find the account: a locked attempt
 //     costs one service-account search (no bind as the user). A name that
 //     matches no account is not counted and stores nothing, so guessing

@@ -46,6 +46,8 @@ type Decision struct {
 // Policy applies extranet smart lockout. It is safe for concurrent use.
 type Policy struct {
 	mode     Mode
+	intranet Intranet
+	extranet func(context.Context) bool
 	rules    rules
 	store    Store
 	resolver Resolver
@@ -64,6 +66,8 @@ func New(cfg Config) (*Policy, error) {
 	}
 	return &Policy{
 		mode:     cfg.Mode,
+		intranet: cfg.Intranet,
+		extranet: cfg.FromExtranet,
 		rules:    cfg.rules(),
 		store:    cfg.Store,
 		resolver: cfg.Resolver,
@@ -79,13 +83,20 @@ func (p *Policy) Mode() Mode { return p.mode }
 // username to its account, decides from the account's state and the
 // client IP whether the attempt may proceed and, when it may, counts it as
 // a bad password in the same atomic update. A name that matches no account
-// is allowed and not counted (the directory will refuse it).
+// is allowed and not counted (the directory will refuse it). With
+// IntranetSkip an intranet attempt (ctx is the request's context, see
+// Config.FromExtranet) is allowed at once: no directory search, nothing
+// read or written, and the outcome calls that follow do nothing.
 //
 // In ModeEnforce an error means "refuse the attempt": the directory or the
 // store could not answer, and nothing was counted. In ModeLogOnly errors
 // are logged and the attempt is allowed.
 func (p *Policy) Check(ctx context.Context, username, clientIP string) (Decision, error) {
 	if p.mode == ModeOff {
+		return Decision{Allowed: true}, nil
+	}
+	if !p.applies(ctx) {
+		p.log.LogAttrs(ctx, slog.LevelDebug, "intranet attempt; extranet lockout does not apply", slog.String("intranet", string(p.intranet)))
 		return Decision{Allowed: true}, nil
 	}
 	key, found, err := p.resolver.ResolveUser(ctx, username)

@@ -41,6 +41,9 @@ const (
 	NameIDFormatPersistent  = "persistent"
 	NameIDFormatEmail       = "email"
 	NameIDFormatUnspecified = "unspecified"
+	// NameIDFormatTransient is SAML 2.0 only: a random NameID per session
+	// and SP (samlp.NewTransientNameID).
+	NameIDFormatTransient = "transient"
 )
 
 // nameIDFormats maps Definition.NameIDFormat to the format URIs.
@@ -48,6 +51,7 @@ var nameIDFormats = map[string]string{
 	NameIDFormatPersistent:  samlp.NameIDFormatPersistent,
 	NameIDFormatEmail:       samlp.NameIDFormatEmailAddress,
 	NameIDFormatUnspecified: samlp.NameIDFormatUnspecified,
+	NameIDFormatTransient:   samlp.NameIDFormatTransient,
 }
 
 // Definition is a relying-party trust as an administrator writes it: an
@@ -105,14 +109,19 @@ type Definition struct {
 	// SignResponse signs the SAML Response as well as the assertion.
 	// Default true; false signs only the assertion. SAML only.
 	SignResponse *bool `yaml:"sign_response,omitempty"`
-	// NameIDFormat is "persistent", "email" or "unspecified". Default:
-	// SAML, the metadata's first NameIDFormat, else persistent; WS-Fed,
-	// unspecified.
+	// NameIDFormat is "persistent", "email", "unspecified" or (SAML
+	// only) "transient". Default: SAML, the metadata's first
+	// NameIDFormat, else persistent; WS-Fed, unspecified. A SAML SP may
+	// ask for transient in its AuthnRequest and gets a random NameID per
+	// session unless this is set: an explicit value is the only format
+	// the SP receives, and a request for another one is answered
+	// InvalidNameIDPolicy (samlp.ServiceProvider.StrictNameIDFormat).
 	NameIDFormat string `yaml:"nameid_format,omitempty"`
 	// NameIDSource is what the NameID holds: "immutable_id" (default; the
 	// Office 365 source anchor, stable across renames), "upn", "mail",
 	// "samaccountname" or "objectguid". With nameid_format email the
-	// default is upn.
+	// default is upn. Not allowed with nameid_format transient, whose
+	// NameID holds no directory value.
 	NameIDSource string `yaml:"nameid_source,omitempty"`
 	// TokenLifetime is how long the party's tokens are valid. Default:
 	// token_signing.token_lifetime (WS-Fed) or one hour (SAML); 5m to 24h.
@@ -161,10 +170,15 @@ func (d *Definition) Validate(attributes []string) error {
 	v.checkName(d.Name)
 	v.checkOneOf("mfa", d.MFA, true, string(MFAAlways), string(MFAExtranetOnly), string(MFANever))
 	v.checkOneOf("signature_algorithm", d.SignatureAlgorithm, true, string(token.RSASHA256), string(token.RSASHA1))
-	v.checkOneOf("nameid_format", d.NameIDFormat, true, NameIDFormatPersistent, NameIDFormatEmail, NameIDFormatUnspecified)
+	v.checkOneOf("nameid_format", d.NameIDFormat, true, NameIDFormatPersistent, NameIDFormatEmail, NameIDFormatUnspecified, NameIDFormatTransient)
+	if d.NameIDFormat == NameIDFormatTransient && Protocol(d.Protocol) == WSFed {
+		v.add("nameid_format", errors.New("transient is a SAML 2.0 format; use persistent, email or unspecified for a WS-Federation party"))
+	}
 	if d.NameIDSource != "" {
 		if _, err := ParseNameIDSource(d.NameIDSource); err != nil {
 			v.add("nameid_source", err)
+		} else if d.NameIDFormat == NameIDFormatTransient {
+			v.add("nameid_source", errors.New("has no effect with nameid_format transient, whose NameID is random per session; remove it"))
 		}
 	}
 	if lt := d.TokenLifetime.Std(); lt != 0 && (lt < MinTokenLifetime || lt > token.MaxLifetime) {
@@ -309,4 +323,12 @@ func (v *fieldErrs) checkList(field string, list []string, limit int, hint strin
 		}
 		seen[s] = i
 	}
+}
+
+// clipText shortens s for messages.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -119,7 +119,8 @@ func (d *Definition) serviceProvider(env Env) (*samlp.ServiceProvider, error) {
 		sp.SignResponse = *d.SignResponse
 	}
 	if d.NameIDFormat != "" {
-		sp.NameIDFormat = nameIDFormats[d.NameIDFormat]
+		// An explicit format is the only one the SP receives.
+		sp.NameIDFormat, sp.StrictNameIDFormat = nameIDFormats[d.NameIDFormat], true
 	}
 	if d.TokenLifetime != 0 {
 		sp.AssertionLifetime = d.TokenLifetime.Std()

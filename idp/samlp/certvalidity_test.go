@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beevik/etree"
-
 	"github.com/fedgate/fedgate/idp/samlp"
-	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/idp/token/tokentest"
 )
 
@@ -61,22 +58,9 @@ func TestParse_SigningCertificateValidityPeriod(t *testing.T) {
 			checkValidityErr(t, err, tc.wantErr)
 		})
 		t.Run(tc.name+"/post", func(t *testing.T) {
-			d := etree.NewDocument()
-			if err := d.ReadFromString(doc); err != nil {
-				t.Fatal(err)
-			}
 			kp := tokentest.KeyPair(t, tokentest.Next)
 			kp.Cert = cert
-			s, err := token.NewXMLSigner(kp, token.RSASHA256, "ID")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sig, err := s.Signature(d.Root())
-			if err != nil {
-				t.Fatal(err)
-			}
-			d.Root().InsertChildAt(1, sig)
-			_, err = newIdP(t).ParsePOST(postForm(t, d, ""), lookupOf(sp))
+			_, err := newIdP(t).ParsePOST(postForm(t, signWith(t, doc, kp), ""), lookupOf(sp))
 			checkValidityErr(t, err, tc.wantErr)
 		})
 	}

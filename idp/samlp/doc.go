@@ -8,9 +8,19 @@
 //
 //	GET  ?SAMLRequest=…[&RelayState][&SigAlg&Signature]  ─▶ IdP.ParseRedirect(rawQuery, lookup)
 //	POST SAMLRequest=…[&RelayState] (enveloped ds:Signature) ─▶ IdP.ParsePOST(form, lookup)
-//	        ─▶ *AuthnRequest (SP, ACS, ID, RelayState, ForceAuthn, IsPassive, NameIDPolicy)
+//	        ─▶ *AuthnRequest (SP, ACS, ID, RelayState, ForceAuthn, IsPassive,
+//	           NameIDPolicy settled into IssueNameIDFormat)
 //	        ─▶ caller: store.UseOnce("saml-authn", ID, …); sign-in; MFA
 //	        ─▶ IdP.BuildResponse(ResponseInput) ─▶ Response.PostForm() ─▶ auto-POST to ACS
+//	   or  ─▶ *NameIDPolicyError (verified request, format not issuable)
+//	        ─▶ caller: UseOnce; IdP.BuildStatusResponse(Request.InvalidNameIDPolicy())
+//
+// NameIDs (ServiceProvider.NameIDFormatFor): an SP receives its configured
+// format (persistent by default) or, when it asks and its trust does not
+// pin a format (StrictNameIDFormat), a transient NameID: NewTransientNameID,
+// 128 random bits the caller keeps per session and SP so single logout can
+// name it. Any other requested format is answered Requester /
+// InvalidNameIDPolicy, never with an assertion.
 //
 // Single logout on the same URL (saml-profiles §4.4, front channel only):
 //

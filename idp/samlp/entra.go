@@ -9,10 +9,11 @@ const (
 )
 
 // EntraServiceProvider is the built-in Microsoft Entra ID SP: ACS
-// login.srf, persistent NameID, audience urn:federation:MicrosoftOnline,
-// Response and assertion both signed with RSA-SHA256. Entra signs requests
-// only when isSignedAuthenticationRequestRequired is set; then add its
-// certificate to SigningCerts and set RequireSignedRequests.
+// login.srf, persistent NameID only (StrictNameIDFormat), audience
+// urn:federation:MicrosoftOnline, Response and assertion both signed with
+// RSA-SHA256. Entra signs requests only when
+// isSignedAuthenticationRequestRequired is set; then add its certificate
+// to SigningCerts and set RequireSignedRequests.
 //
 // Its SingleLogoutService is HTTP-Redirect to login.srf, as Entra's SAML
 // metadata (nexus.microsoftonline-p.com) lists it; Entra documents
@@ -24,6 +25,7 @@ func EntraServiceProvider() *ServiceProvider {
 		ACS:                []Endpoint{{Binding: BindingHTTPPost, Location: EntraACS, IsDefault: true}},
 		SLO:                []Endpoint{{Binding: BindingHTTPRedirect, Location: EntraACS}},
 		NameIDFormat:       NameIDFormatPersistent,
+		StrictNameIDFormat: true,
 		Audience:           EntraEntityID,
 		SignResponse:       true,
 		SignatureAlgorithm: token.RSASHA256,

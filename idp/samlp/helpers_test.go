@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"crypto"
 	"crypto/rsa"
+	"crypto/sha1" //nolint:gosec // testing the RSA-SHA1 option
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/fedgate/fedgate/idp/samlp"
 	"github.com/fedgate/fedgate/idp/token"
@@ -84,34 +86,64 @@ func deflateB64(t testing.TB, b []byte) string {
 	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
-// redirectQuery builds a raw query; signs it with key name when sign != "".
+// redirectQuery is the HTTP-Redirect query of an AuthnRequest, signed
+// RSA-SHA256 with key name sign when sign != "".
 func redirectQuery(t testing.TB, doc, relay, sign string) string {
 	t.Helper()
-	q := "SAMLRequest=" + url.QueryEscape(deflateB64(t, []byte(doc)))
+	return redirectMsg(t, "SAMLRequest", doc, relay, sign, false)
+}
+
+// redirectMsg is the HTTP-Redirect query for doc as param (SAMLRequest or
+// SAMLResponse), signed with key sign ("" unsigned) using RSA-SHA256, or
+// RSA-SHA1 when useSHA1 is set.
+func redirectMsg(t testing.TB, param, doc, relay, sign string, useSHA1 bool) string {
+	t.Helper()
+	q := param + "=" + url.QueryEscape(deflateB64(t, []byte(doc)))
 	if relay != "" {
 		q += "&RelayState=" + url.QueryEscape(relay)
 	}
 	if sign == "" {
 		return q
 	}
-	q += "&SigAlg=" + url.QueryEscape("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
-	d := sha256.Sum256([]byte(q))
-	kp := tokentest.KeyPair(t, sign)
-	sig, err := kp.Signer.(*rsa.PrivateKey).Sign(nil, d[:], crypto.SHA256)
+	key := tokentest.KeyPair(t, sign).Signer.(*rsa.PrivateKey)
+	var sig []byte
+	var err error
+	if useSHA1 {
+		q += "&SigAlg=" + url.QueryEscape(dsig.RSASHA1SignatureMethod)
+		d := sha1.Sum([]byte(q)) //nolint:gosec // see import
+		sig, err = rsa.SignPKCS1v15(nil, key, crypto.SHA1, d[:])
+	} else {
+		q += "&SigAlg=" + url.QueryEscape(dsig.RSASHA256SignatureMethod)
+		d := sha256.Sum256([]byte(q))
+		sig, err = rsa.SignPKCS1v15(nil, key, crypto.SHA256, d[:])
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	return q + "&Signature=" + url.QueryEscape(base64.StdEncoding.EncodeToString(sig))
 }
 
+// postMsg is the POST form for doc, enveloped-signed with key sign ("" unsigned).
+func postMsg(t testing.TB, param, doc, relay, sign string) url.Values {
+	t.Helper()
+	b := []byte(doc)
+	if sign != "" {
+		b = token.MarshalElement(signPOST(t, doc, sign).Root())
+	}
+	return form(param, b, relay)
+}
+
 // signPOST signs the request's root with key name (enveloped, after Issuer).
 func signPOST(t testing.TB, doc, name string) *etree.Document {
 	t.Helper()
-	d := etree.NewDocument()
-	if err := d.ReadFromString(doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := token.NewXMLSigner(tokentest.KeyPair(t, name), token.RSASHA256, "ID")
+	return signWith(t, doc, tokentest.KeyPair(t, name))
+}
+
+// signWith signs doc's root with kp (enveloped, after Issuer).
+func signWith(t testing.TB, doc string, kp token.KeyPair) *etree.Document {
+	t.Helper()
+	d := mustDoc(t, doc)
+	s, err := token.NewXMLSigner(kp, token.RSASHA256, "ID")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,10 +155,16 @@ func signPOST(t testing.TB, doc, name string) *etree.Document {
 	return d
 }
 
+// postForm is the HTTP-POST form of the AuthnRequest d.
 func postForm(t testing.TB, d *etree.Document, relay string) url.Values {
 	t.Helper()
-	b := token.MarshalElement(d.Root())
-	v := url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString(b)}}
+	return form("SAMLRequest", token.MarshalElement(d.Root()), relay)
+}
+
+// form is the HTTP-POST form carrying msg as param, base64-encoded, with
+// RelayState when relay is set.
+func form(param string, msg []byte, relay string) url.Values {
+	v := url.Values{param: {base64.StdEncoding.EncodeToString(msg)}}
 	if relay != "" {
 		v.Set("RelayState", relay)
 	}

@@ -1,12 +1,7 @@
 package samlp_test
 
 import (
-	"crypto"
-	"crypto/rsa"
-	"crypto/sha1" //nolint:gosec // testing the RSA-SHA1 option
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"net/url"
 	"os"
@@ -63,49 +58,6 @@ func logoutResponseXML(issuer, attrs, status string) string {
 }
 
 const statusSuccess = `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>`
-
-// redirectMsg is redirectQuery for any parameter, signed with key sign
-// ("" unsigned) using RSA-SHA256, or RSA-SHA1 when sha1 is set.
-func redirectMsg(t testing.TB, param, doc, relay, sign string, useSHA1 bool) string {
-	t.Helper()
-	q := param + "=" + url.QueryEscape(deflateB64(t, []byte(doc)))
-	if relay != "" {
-		q += "&RelayState=" + url.QueryEscape(relay)
-	}
-	if sign == "" {
-		return q
-	}
-	key := tokentest.KeyPair(t, sign).Signer.(*rsa.PrivateKey)
-	var sig []byte
-	var err error
-	if useSHA1 {
-		q += "&SigAlg=" + url.QueryEscape(dsig.RSASHA1SignatureMethod)
-		d := sha1.Sum([]byte(q)) //nolint:gosec // see import
-		sig, err = rsa.SignPKCS1v15(nil, key, crypto.SHA1, d[:])
-	} else {
-		q += "&SigAlg=" + url.QueryEscape(dsig.RSASHA256SignatureMethod)
-		d := sha256.Sum256([]byte(q))
-		sig, err = rsa.SignPKCS1v15(nil, key, crypto.SHA256, d[:])
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q + "&Signature=" + url.QueryEscape(base64.StdEncoding.EncodeToString(sig))
-}
-
-// postMsg is the POST form for doc, enveloped-signed with key sign ("" unsigned).
-func postMsg(t testing.TB, param, doc, relay, sign string) url.Values {
-	t.Helper()
-	b := []byte(doc)
-	if sign != "" {
-		b = token.MarshalElement(signPOST(t, doc, sign).Root())
-	}
-	v := url.Values{param: {base64.StdEncoding.EncodeToString(b)}}
-	if relay != "" {
-		v.Set("RelayState", relay)
-	}
-	return v
-}
 
 func TestParseLogoutRequest_Accepts(t *testing.T) {
 	doc := logoutRequestXML(spEntity, ` NotOnOrAfter="`+tokentest.Epoch.Add(time.Minute).Format(time.RFC3339)+`" Reason="urn:oasis:names:tc:SAML:2.0:logout:user"`,

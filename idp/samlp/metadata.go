@@ -107,7 +107,8 @@ var knownKeyTransports = map[string]bool{
 //   - AuthnRequestsSigned → RequireSignedRequests.
 //   - WantAssertionsSigned is checked to be an xs:boolean; fedgate always
 //     signs assertions, so it is always satisfied.
-//   - the first NameIDFormat → NameIDFormat (default persistent).
+//   - the first NameIDFormat → NameIDFormat (default persistent). It is
+//     not StrictNameIDFormat: the SP may still ask for transient.
 //
 // The result signs both the Response and the assertion with RSA-SHA256
 // (SignResponse true: node-saml and other strict SPs require a signed

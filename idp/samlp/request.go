@@ -47,8 +47,19 @@ type AuthnRequest struct {
 	IsPassive bool
 	// NameIDFormat requested by NameIDPolicy ("" when none).
 	NameIDFormat string
-	// AllowCreate from NameIDPolicy.
+	// AllowCreate from NameIDPolicy. Informational: fedgate creates no
+	// identifier state for a request (persistent and emailAddress NameIDs
+	// are existing directory values; transient ones ignore AllowCreate,
+	// saml-core §3.4.1.1), so AllowCreate="false" is always satisfied.
 	AllowCreate bool
+	// SPNameQualifier from NameIDPolicy ("" when none); when set it is
+	// the SP's entity ID or audience.
+	SPNameQualifier string
+	// IssueNameIDFormat is the NameID format the response must carry,
+	// settled by SP.NameIDFormatFor(NameIDFormat). For
+	// NameIDFormatTransient the NameID value must come from
+	// NewTransientNameID, never from the directory.
+	IssueNameIDFormat string
 }
 
 // ParseRedirect parses an HTTP-Redirect binding AuthnRequest. rawQuery is
@@ -167,16 +178,15 @@ func (idp *IdP) finish(root *etree.Element, sp *ServiceProvider, binding string,
 	if r.IsPassive, err = boolAttr(root, "IsPassive"); err != nil {
 		return nil, err
 	}
-	for _, c := range root.ChildElements() {
-		if c.Tag == "NameIDPolicy" && c.NamespaceURI() == nsProtocol {
-			r.NameIDFormat = c.SelectAttrValue("Format", "")
-			if r.AllowCreate, err = boolAttr(c, "AllowCreate"); err != nil {
-				return nil, err
-			}
-		}
+	pol, err := readNameIDPolicy(root)
+	if err != nil {
+		return nil, err
 	}
-	if f := r.NameIDFormat; f != "" && f != NameIDFormatUnspecified && f != sp.nameIDFormat() {
-		return nil, fmt.Errorf("samlp: %q asked for NameID format %q; it is configured for %q: %w", sp.EntityID, f, sp.nameIDFormat(), ErrNameIDPolicy)
+	r.NameIDFormat, r.AllowCreate, r.SPNameQualifier = pol.format, pol.allowCreate, pol.spNameQualifier
+	// Last: every other check has passed, so a NameIDPolicyError carries
+	// a request whose ACS may receive a status response.
+	if r.IssueNameIDFormat, err = checkNameIDPolicy(pol, sp); err != nil {
+		return nil, &NameIDPolicyError{Request: r, Err: err}
 	}
 	return r, nil
 }

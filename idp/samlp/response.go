@@ -26,6 +26,8 @@ type ResponseInput struct {
 	// RelayState is echoed in the POST form.
 	RelayState string
 	// NameID is the subject identifier; NameIDFormat defaults to the SP's.
+	// A NameIDFormatTransient NameID must come from NewTransientNameID
+	// (kept per session and SP), never from a directory value.
 	NameID       string
 	NameIDFormat string
 	// Attributes go into one AttributeStatement (omitted when empty).
@@ -51,9 +53,10 @@ func (in ResponseInput) IssuedNameIDFormat() string {
 	return in.SP.nameIDFormat()
 }
 
-// Input returns the ResponseInput fields this request determines.
+// Input returns the ResponseInput fields this request determines,
+// NameIDFormat included (IssueNameIDFormat).
 func (r *AuthnRequest) Input() ResponseInput {
-	return ResponseInput{SP: r.SP, ACS: r.ACS, InResponseTo: r.ID, RelayState: r.RelayState}
+	return ResponseInput{SP: r.SP, ACS: r.ACS, InResponseTo: r.ID, RelayState: r.RelayState, NameIDFormat: r.IssueNameIDFormat}
 }
 
 // Response is a signed SAML Response ready to POST.

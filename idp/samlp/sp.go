@@ -17,6 +17,9 @@ const (
 	NameIDFormatPersistent   = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 	NameIDFormatUnspecified  = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 	NameIDFormatEmailAddress = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+	// NameIDFormatTransient is an opaque identifier that is new for each
+	// session and SP (saml-core §8.3.8); see NewTransientNameID.
+	NameIDFormatTransient = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 
 	// PasswordProtectedTransport is the AuthnContextClassRef for a password
 	// sign-in over TLS.
@@ -85,8 +88,15 @@ type ServiceProvider struct {
 	// SignResponse signs the Response element as well as the assertion
 	// (the Entra profile does). Default false: only the assertion is signed.
 	SignResponse bool
-	// NameIDFormat is the only NameID format issued. Default persistent.
+	// NameIDFormat is the NameID format issued when the AuthnRequest names
+	// none (or unspecified), and in IdP-initiated responses. Default
+	// persistent. An SP may also ask for transient (see NameIDFormatFor).
 	NameIDFormat string
+	// StrictNameIDFormat makes NameIDFormat the only format issued: a
+	// request for any other, transient included, is answered
+	// InvalidNameIDPolicy. Default false. rp sets it when a trust names
+	// nameid_format explicitly; metadata alone never does.
+	StrictNameIDFormat bool
 	// Audience is the AudienceRestriction value. Default EntityID.
 	Audience string
 	// AssertionLifetime is Conditions NotOnOrAfter minus IssueInstant.

@@ -7,6 +7,10 @@ import (
 	"github.com/fedgate/fedgate/idp/token"
 )
 
+// StatusInvalidNameIDPolicy is the second-level status for an
+// AuthnRequest whose NameIDPolicy cannot be satisfied (saml-core §3.2.2.2).
+const StatusInvalidNameIDPolicy = "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy"
+
 // StatusResponseInput is a Response without an assertion that tells the
 // SP why no sign-in happened (saml-core §3.2.2).
 type StatusResponseInput struct {
@@ -21,8 +25,8 @@ type StatusResponseInput struct {
 	// Status is the top-level code: StatusResponder or StatusRequester.
 	Status string
 	// SubStatus is the optional second-level code, e.g. StatusNoPassive
-	// (IsPassive request, no usable session: saml-core §3.4.1) or
-	// StatusRequestDenied.
+	// (IsPassive request, no usable session: saml-core §3.4.1),
+	// StatusInvalidNameIDPolicy or StatusRequestDenied.
 	SubStatus string
 	// Message is an optional StatusMessage for the SP's logs. It is sent to
 	// the SP: never put user or infrastructure details in it.

@@ -138,6 +138,10 @@ func (h *Handler) verify(c *call, party *rp.Party, req *Request, policy LegacyPo
 	// Extranet lockout, audited as on the passive path: a refusal is a
 	// failure with the lockout reason, a log-only "would refuse" is
 	// result lockout_log_only, an error is result error and fails closed.
+	// Whether the request is subject to it at all is the policy's call,
+	// made from the proxy-trust origin on the request's context: with
+	// extranet_lockout.intranet skip an intranet attempt is allowed
+	// unchecked and uncounted, the same rule as on the passive path.
 	d, err := h.lockoutCheck(c, username)
 	if err != nil {
 		reason := "lockout_error"

@@ -343,7 +343,7 @@ func newWSTrust(cfg config.Config, a *App, configured *rp.Registry, public strin
 		// The web handler's proxy-trust middleware runs before these
 		// endpoints and is the only source of network location and
 		// client IP (without proxy trust every request is extranet).
-		Inside:     func(r *http.Request) bool { return !proxytrust.Extranet(r.Context()) },
+		Inside:     func(r *http.Request) bool { return !RequestExtranet(r.Context()) },
 		ClientIP:   func(r *http.Request) string { return proxytrust.ClientIP(r.Context()) },
 		ActivityID: web.ActivityID, PublicURL: public, MaxBodyBytes: cfg.Listen.MaxBodyBytes,
 		Now: opts.Now, Rand: opts.Rand, Logger: opts.Logger.With("component", "wstrust"),
@@ -361,7 +361,8 @@ func newProxyTrust(ctx context.Context, cfg config.Config, st store.Store, opts 
 	pc := cfg.ProxyTrust
 	if !pc.Enabled() {
 		opts.Logger.WarnContext(ctx, "proxy_trust is off: fedgate cannot tell intranet from extranet and treats every request as extranet "+
-			"(insidecorporatenetwork=false; mfa: extranet_only acts as always; legacy_clients: inside_only refuses enrolled users)")
+			"(insidecorporatenetwork=false; mfa: extranet_only acts as always; legacy_clients: inside_only refuses enrolled users; "+
+			"extranet_lockout, when on, counts intranet sign-ins too)")
 		return nil, nil
 	}
 	ca, err := proxytrust.LoadCA(pc.CACertFile, pc.CAKeyFile)
@@ -391,6 +392,9 @@ func newLockout(ctx context.Context, c config.ExtranetLockout, st store.Store, d
 	p, err := lockout.New(lockout.Config{
 		Mode: lockout.Mode(c.Mode), Threshold: c.Threshold, FamiliarThreshold: c.FamiliarThreshold,
 		ObservationWindow: c.ObservationWindow.Std(), Store: st, Resolver: DirectoryResolver(dir),
+		// The passive and WS-Trust sign-ins pass the request's context, on
+		// which the proxy-trust middleware has recorded the origin.
+		Intranet: lockout.Intranet(c.Intranet), FromExtranet: RequestExtranet,
 		Now: opts.Now, Logger: opts.Logger.With("component", "lockout"),
 	})
 	if err != nil {

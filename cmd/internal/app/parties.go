@@ -3,13 +3,12 @@ package app
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 
 	"github.com/fedgate/fedgate/cmd/internal/config"
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/samlp"
+	"github.com/fedgate/fedgate/internal/boundedfile"
 )
 
 // ConfiguredParties returns the relying-party trusts of cfg the way Build
@@ -63,7 +62,7 @@ func ConfiguredParties(cfg config.Config) ([]rp.Party, error) {
 // reads).
 func PartyEnv(cfg config.Config) rp.Env {
 	return rp.Env{
-		ReadFile:   func(name string) ([]byte, error) { return readBounded(name, samlp.MaxMetadataBytes) },
+		ReadFile:   func(name string) ([]byte, error) { return boundedfile.Read(name, samlp.MaxMetadataBytes) },
 		Attributes: append([]string(nil), cfg.Directory.ClaimAttributes...),
 	}
 }
@@ -83,21 +82,4 @@ func withPath(path string, err error) error {
 		return fmt.Errorf("%s.%s: %w", path, fe.Field, fe.Err)
 	}
 	return fmt.Errorf("%s: %w", path, err)
-}
-
-// readBounded reads at most limit bytes of a file, refusing larger files.
-func readBounded(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
-	}
-	return b, nil
 }

@@ -250,6 +250,13 @@ const (
 	LockoutEnforce = "enforce"
 )
 
+// Values of ExtranetLockout.Intranet; the same strings as idp/lockout's
+// Intranet values.
+const (
+	LockoutIntranetSkip  = "skip"
+	LockoutIntranetCount = "count"
+)
+
 // ExtranetLockout configures extranet smart lockout (AD FS ESL semantics,
 // package idp/lockout): bad passwords are counted per directory account,
 // separately for the user's familiar client IPs and for all others, and a
@@ -274,6 +281,18 @@ type ExtranetLockout struct {
 	// constant, and without this protection attackers lock users out in
 	// AD or, where AD never locks, guess without limit.
 	Mode string `yaml:"mode"`
+	// Intranet is what extranet lockout does with intranet sign-ins, those
+	// that did not come through a trusted fedgate-proxy: "skip" (default)
+	// or "count". skip is AD FS's behaviour: they go straight to AD, whose
+	// own lockout applies; they are not refused when an extranet location
+	// is locked, not counted, and a good password from inside neither
+	// resets the counters nor makes the internal IP familiar. count checks
+	// and counts them like extranet sign-ins, to keep password spraying
+	// inside the network from locking accounts in AD too; bad passwords
+	// from inside (a device retrying an old password) then count against
+	// the user's extranet locations as well. Without proxy_trust every
+	// request is extranet and this setting changes nothing.
+	Intranet string `yaml:"intranet"`
 	// Threshold is the number of bad passwords from unfamiliar IPs that
 	// locks them out for the user. Default 4; 1 to 100.
 	Threshold int `yaml:"threshold"`
@@ -536,6 +555,7 @@ func Default() Config {
 		},
 		ExtranetLockout: ExtranetLockout{
 			Mode:              LockoutEnforce,
+			Intranet:          LockoutIntranetSkip,
 			Threshold:         4,
 			FamiliarThreshold: 4,
 			ObservationWindow: Duration(30 * time.Minute),

@@ -2,157 +2,26 @@ package config
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
-	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/fedgate/fedgate/internal/duration"
 )
 
 // Duration is a time.Duration written in YAML as a string: Go syntax
 // ("90s", "5m", "1h30m") optionally preceded by a whole number of days
 // ("1d", "7d", "1d12h"; a day is 24h). Negative values, bare numbers
-// without a unit (other than 0) and values above maxDurationDays are
-// refused.
-type Duration time.Duration
-
-// maxDurationText bounds the length of a duration string.
-const maxDurationText = 64
-
-// maxDurationDays bounds the day count, far above every range Validate
-// accepts, so that the multiplication cannot overflow.
-const maxDurationDays = 3650
+// without a unit (other than 0) and values above 3650 days are refused.
+// It is [duration.Duration], the type relying-party definitions use too.
+type Duration = duration.Duration
 
 // durationHint is the "what is allowed" half of duration errors.
-const durationHint = "use a number with a unit, such as 90s, 5m, 8h or 1d"
+const durationHint = duration.Hint
 
 // ParseDuration parses a duration in the syntax described at [Duration].
+// Errors are prefixed "config: ".
 func ParseDuration(s string) (Duration, error) {
-	d, err := parseDuration(s)
+	d, err := duration.Parse(s)
 	if err != nil {
 		return 0, fmt.Errorf("config: %w", err)
 	}
 	return d, nil
-}
-
-// durationError is a parse failure whose text is fit for a "<path>: …"
-// message.
-type durationError struct{ problem string }
-
-func (e *durationError) Error() string { return e.problem + "; " + durationHint }
-
-func parseDuration(s string) (Duration, *durationError) {
-	fail := func(problem string) (Duration, *durationError) {
-		if len(s) > maxDurationText {
-			s = s[:maxDurationText] + "…"
-		}
-		return 0, &durationError{problem: fmt.Sprintf("%q %s", s, problem)}
-	}
-	switch {
-	case s == "":
-		return fail("is empty")
-	case len(s) > maxDurationText:
-		return fail("is too long")
-	case strings.HasPrefix(s, "-"):
-		return fail("is negative (durations cannot be negative)")
-	case s == "0":
-		return 0, nil
-	}
-	rest := s
-	var days time.Duration
-	if i := strings.IndexByte(s, 'd'); i >= 0 {
-		n, err := strconv.ParseUint(s[:i], 10, 32)
-		if err != nil || i == 0 {
-			return fail("is not a valid duration (days must be a leading whole number, as in 1d12h)")
-		}
-		if n > maxDurationDays {
-			return fail(fmt.Sprintf("is too long (the maximum is %dd)", maxDurationDays))
-		}
-		days = time.Duration(n) * 24 * time.Hour
-		rest = s[i+1:]
-		if rest == "" {
-			return Duration(days), nil
-		}
-		if strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "+") {
-			return fail("is not a valid duration")
-		}
-	}
-	if _, err := strconv.ParseFloat(rest, 64); err == nil {
-		return fail("has no unit")
-	}
-	d, err := time.ParseDuration(rest)
-	if err != nil {
-		return fail("is not a valid duration")
-	}
-	if d < 0 {
-		return fail("is negative (durations cannot be negative)")
-	}
-	total := days + d
-	if total < days {
-		return fail("is too long")
-	}
-	return Duration(total), nil
-}
-
-// Std returns the value as a time.Duration.
-func (d Duration) Std() time.Duration { return time.Duration(d) }
-
-// String formats the duration in the shortest form ParseDuration accepts:
-// "7d", "1d12h", "1h30m", "90s".
-func (d Duration) String() string {
-	v := time.Duration(d)
-	if v < 0 {
-		return v.String()
-	}
-	const day = 24 * time.Hour
-	var b strings.Builder
-	if v >= day {
-		b.WriteString(strconv.FormatInt(int64(v/day), 10))
-		b.WriteByte('d')
-		v %= day
-		if v == 0 {
-			return b.String()
-		}
-	}
-	s := v.String()
-	// time.Duration.String writes "1h0m0s" and "5m0s"; drop zero tails.
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	b.WriteString(s)
-	return b.String()
-}
-
-// UnmarshalYAML decodes a scalar in the syntax described at [Duration].
-// Errors are *yaml.TypeError values carrying the line, so the decoder
-// reports them together with every other type error.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: expected a duration; %s", n.Line, durationHint)}}
-	}
-	v, err := parseDuration(n.Value)
-	if err != nil {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, err.Error())}}
-	}
-	*d = v
-	return nil
-}
-
-// MarshalYAML encodes the duration as its String form.
-func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
-
-// MarshalText encodes the duration as its String form.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-// UnmarshalText decodes the syntax described at [Duration].
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
 }

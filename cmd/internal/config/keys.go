@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/fedgate/fedgate/idp/rp"
+	"github.com/fedgate/fedgate/internal/duration"
 )
 
 // removedKeyHint returns the migration hint for a YAML path that an
@@ -49,9 +49,8 @@ type treeChecker struct {
 }
 
 var (
-	durationType   = reflect.TypeFor[Duration]()
-	rpDurationType = reflect.TypeFor[rp.Duration]()
-	secretType     = reflect.TypeFor[Secret]()
+	durationType = reflect.TypeFor[Duration]()
+	secretType   = reflect.TypeFor[Secret]()
 )
 
 // checkTree reports every unknown key, repeated key and value that does
@@ -174,16 +173,13 @@ func (c *treeChecker) value(v *yaml.Node, path string, t reflect.Type) {
 			c.add(path, r.Line, "is "+kindName(r)+", not a duration", durationHint)
 			return
 		}
-		if _, err := parseDuration(r.Value); err != nil {
-			c.add(path, r.Line, err.problem, durationHint)
-		}
-	case t == rpDurationType:
-		if r.Kind != yaml.ScalarNode {
-			c.add(path, r.Line, "is "+kindName(r)+", not a duration", durationHint)
-			return
-		}
-		if _, err := rp.ParseDuration(r.Value); err != nil {
-			c.add(path, r.Line, "is not a duration", durationHint)
+		if _, err := duration.Parse(r.Value); err != nil {
+			problem := err.Error()
+			var se *duration.SyntaxError
+			if errors.As(err, &se) {
+				problem = se.Problem
+			}
+			c.add(path, r.Line, problem, durationHint)
 		}
 	default:
 		if err := v.Decode(reflect.New(t).Interface()); err != nil {

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/fedgate/fedgate/internal/boundedfile"
 )
 
 // errEmpty reports a document without any setting.
@@ -21,7 +22,7 @@ const MaxFileSize = 1 << 20
 // and parses it with [Parse]. Secrets named by *_file keys are not read;
 // call [Config.ResolveSecrets] for that.
 func Load(path string) (Config, error) {
-	data, err := readFileLimited(path, MaxFileSize)
+	data, err := boundedfile.Read(path, MaxFileSize)
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -114,28 +115,4 @@ func withCount(noun string, err error) error {
 		return fmt.Errorf("1 %s:\n%w", noun, err)
 	}
 	return fmt.Errorf("%d %ss:\n%w", n, noun, err)
-}
-
-// readFileLimited reads a regular file of at most limit bytes.
-func readFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err // *PathError already names the file
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
 }

@@ -165,7 +165,7 @@ func TestParse_RelyingPartyKeysAreCheckedWithPaths(t *testing.T) {
 		{"bad duration", `relying_parties:
   wsfed:
     - {name: x, identifiers: [urn:x], reply_urls: ["https://x.example/"], token_lifetime: soon}
-`, "relying_parties.wsfed[0].token_lifetime: is not a duration (line 20)"},
+`, `relying_parties.wsfed[0].token_lifetime: "soon" is not a valid duration (line 20)`},
 		{"list expected", `relying_parties:
   wsfed: {name: x}
 `, "relying_parties.wsfed: is a mapping, not a list"},

@@ -2,6 +2,8 @@ package config
 
 import (
 	"strings"
+
+	"github.com/fedgate/fedgate/internal/boundedfile"
 )
 
 // MaxSecretFileSize is the largest secret file ResolveSecrets reads, in
@@ -37,7 +39,7 @@ func resolveSecret(p *problems, path string, value *Secret, file *string, isKey 
 		p.add(path, "is set together with "+lastSegment(filePath), "set exactly one of "+lastSegment(path)+" or "+lastSegment(filePath))
 		return
 	}
-	data, err := readFileLimited(*file, MaxSecretFileSize)
+	data, err := boundedfile.Read(*file, MaxSecretFileSize)
 	if err != nil {
 		p.addErr(filePath, "cannot be read", err, "point it at a readable file of at most 64 KiB")
 		return

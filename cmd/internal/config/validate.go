@@ -284,6 +284,7 @@ func (c *Config) validateMFA(p *problems) {
 func (c *Config) validateExtranetLockout(p *problems) {
 	l := c.ExtranetLockout
 	p.oneOf("extranet_lockout.mode", l.Mode, LockoutEnforce, LockoutLogOnly, LockoutOff)
+	p.oneOf("extranet_lockout.intranet", l.Intranet, LockoutIntranetSkip, LockoutIntranetCount)
 	p.intRange("extranet_lockout.threshold", int64(l.Threshold), 1, 100, " bad passwords")
 	p.intRange("extranet_lockout.familiar_threshold", int64(l.FamiliarThreshold), 1, 100, " bad passwords")
 	p.durationRange("extranet_lockout.observation_window", l.ObservationWindow, time.Minute, 7*day)

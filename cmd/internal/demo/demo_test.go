@@ -2,121 +2,54 @@ package demo_test
 
 import (
 	"bytes"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/fedgate/fedgate/cmd/internal/demo"
-	"github.com/fedgate/fedgate/web/webtest"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-type page struct {
-	url    string
-	status int
-	body   string
-	*webtest.Page
-}
-
-type browser struct {
-	t *testing.T
-	c *http.Client
-}
-
-func newBrowser(t *testing.T, d *demo.Demo) *browser {
+// startWith starts the demo with opts, on loopback ports and a fresh data
+// directory where opts leaves them empty, and closes it when the test
+// ends.
+func startWith(t *testing.T, opts demo.Options) *demo.Demo {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
 	}
-	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: d.ClientTLS}}}
-}
-
-func (b *browser) do(req *http.Request) *page {
-	b.t.Helper()
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
+	if opts.MSOnlineListen == "" {
+		opts.MSOnlineListen = "127.0.0.1:0"
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir()
 	}
-	p, err := webtest.Parse(string(body))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return &page{url: resp.Request.URL.String(), status: resp.StatusCode, body: string(body), Page: p}
-}
-
-func (b *browser) get(u string) *page {
-	b.t.Helper()
-	req, err := http.NewRequestWithContext(b.t.Context(), http.MethodGet, u, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.do(req)
-}
-
-// submit posts the form with id on p, resolving its action against p's URL
-// the way a browser does.
-func (b *browser) submit(p *page, formID string, set map[string]string) *page {
-	b.t.Helper()
-	f, err := p.Form(formID)
-	if err != nil {
-		b.t.Fatalf("%v (page %s, status %d): %s", err, p.url, p.status, p.body)
-	}
-	for k, v := range set {
-		f.Fields.Set(k, v)
-	}
-	base, _ := url.Parse(p.url)
-	action, err := base.Parse(f.Action)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req, err := http.NewRequestWithContext(b.t.Context(), http.MethodPost, action.String(), strings.NewReader(f.Fields.Encode()))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
-
-func startDemo(t *testing.T, clk *clock) (*demo.Demo, *bytes.Buffer) {
-	t.Helper()
-	logs := &bytes.Buffer{}
-	d, err := demo.Start(t.Context(), demo.Options{
-		Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: t.TempDir(),
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: clk.Now,
-	})
+	d, err := demo.Start(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Close)
-	return d, logs
+	return d
+}
+
+// startLogged is startWith with every log line, from debug level up,
+// kept as JSON in the returned buffer (for "no secret is logged" checks).
+func startLogged(t *testing.T, opts demo.Options) (*demo.Demo, *bytes.Buffer) {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	opts.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return startWith(t, opts), logs
+}
+
+// startDemo starts the default demo on clk's time, logging into the
+// returned buffer.
+func startDemo(t *testing.T, clk *clock) (*demo.Demo, *bytes.Buffer) {
+	t.Helper()
+	return startLogged(t, demo.Options{Now: clk.Now})
 }
 
 // TestDemo_Office365SignInEndToEnd walks the whole flow over real HTTPS:
@@ -140,16 +73,7 @@ func TestDemo_Office365SignInEndToEnd(t *testing.T) {
 	if got := p.Attr("userNameInput", "value"); got != "alice@contoso.com" {
 		t.Errorf("user name not pre-filled: %q", got)
 	}
-	p = b.submit(p, "loginForm", map[string]string{"UserName": "alice@contoso.com", "Password": "Alice-Passw0rd!"})
-	secret := p.Text("secret")
-	if secret == "" {
-		t.Fatalf("no enrollment page: %s", p.body)
-	}
-	code, err := totp.GenerateCode(secret, clk.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p = b.submit(p, "enrollForm", map[string]string{"code": code})
+	p, secret := b.passwordAndEnroll(p, "alice@contoso.com", "Alice-Passw0rd!", clk.Now())
 	p = b.submit(p, "autopost", nil)
 	if !p.Has("signed-in") {
 		t.Fatalf("simulated Microsoft Online did not accept the token (%d): %s", p.status, p.body)

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/fedgate/fedgate/cmd/internal/config"
 	"github.com/fedgate/fedgate/cmd/internal/demo"
 	"github.com/fedgate/fedgate/ldapauth/ldaptest"
@@ -114,15 +112,7 @@ func startStandinLab(t *testing.T, mutate func(env map[string]string)) *standinL
 func TestDemo_DirectoryEnvUsesTheLabDirectory(t *testing.T) {
 	lab := startStandinLab(t, nil)
 	clk := &clock{t: time.Now().UTC()}
-	logs := &bytes.Buffer{}
-	d, err := demo.Start(t.Context(), demo.Options{
-		Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: t.TempDir(), DirectoryEnv: lab.envFile,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: clk.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
+	d, logs := startLogged(t, demo.Options{DirectoryEnv: lab.envFile, Now: clk.Now})
 
 	t.Run("config", func(t *testing.T) {
 		if d.Directory != nil || d.Domain != labSuffix {
@@ -176,16 +166,7 @@ func TestDemo_DirectoryEnvUsesTheLabDirectory(t *testing.T) {
 		b := newBrowser(t, d)
 		p := b.get(d.MSOnlineURL + "/")
 		p = b.submit(p, "signin-form", map[string]string{"login": "alice@" + labSuffix})
-		p = b.submit(p, "loginForm", map[string]string{"UserName": "alice@" + labSuffix, "Password": labAlicePass})
-		secret := p.Text("secret")
-		if secret == "" {
-			t.Fatalf("no enrollment page: %s", p.body)
-		}
-		code, err := totp.GenerateCode(secret, clk.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		p = b.submit(p, "enrollForm", map[string]string{"code": code})
+		p, _ = b.passwordAndEnroll(p, "alice@"+labSuffix, labAlicePass, clk.Now())
 		p = b.submit(p, "autopost", nil)
 		if !p.Has("signed-in") {
 			t.Fatalf("simulated Microsoft Online did not accept the token (%d): %s", p.status, p.body)

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/fedgate/fedgate/cmd/internal/demo"
 )
 
@@ -18,14 +16,7 @@ import (
 // login.srf accepts it with MFA; the RelayState is single-use.
 func TestDemo_SAML2SignInEndToEnd(t *testing.T) {
 	clk := &clock{t: time.Now().UTC()}
-	d, err := demo.Start(t.Context(), demo.Options{
-		Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: t.TempDir(),
-		Protocol: "saml2", Logger: slog.New(slog.DiscardHandler), Now: clk.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
+	d := startWith(t, demo.Options{Protocol: "saml2", Logger: slog.New(slog.DiscardHandler), Now: clk.Now})
 	b := newBrowser(t, d)
 
 	p := b.get(d.MSOnlineURL + "/")
@@ -37,16 +28,7 @@ func TestDemo_SAML2SignInEndToEnd(t *testing.T) {
 	if q := u.Query(); q.Get("SAMLRequest") == "" || q.Get("RelayState") == "" || q.Has("wa") {
 		t.Fatalf("redirect query %v", q)
 	}
-	p = b.submit(p, "loginForm", map[string]string{"UserName": "alice@contoso.com", "Password": "Alice-Passw0rd!"})
-	secret := p.Text("secret")
-	if secret == "" {
-		t.Fatalf("no enrollment page: %s", p.body)
-	}
-	code, err := totp.GenerateCode(secret, clk.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p = b.submit(p, "enrollForm", map[string]string{"code": code})
+	p, _ = b.passwordAndEnroll(p, "alice@contoso.com", "Alice-Passw0rd!", clk.Now())
 	f, err := p.Form("autopost")
 	if err != nil || f.Fields.Get("SAMLResponse") == "" || f.Fields.Get("RelayState") == "" || f.Action != d.MSOnlineURL+"/login.srf" {
 		t.Fatalf("no SAML auto-POST to login.srf (%v): %s", err, p.body)

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/fedgate/fedgate/cmd/internal/config"
 	"github.com/fedgate/fedgate/cmd/internal/demo"
 )
@@ -73,20 +71,11 @@ func TestDemo_SAMLMetadataRegistersServiceProviders(t *testing.T) {
 	spDir := t.TempDir()
 	fileA := writeFile(t, spDir, "mellon.xml", spMetadata(entityA, acsA))
 	fileB := writeFile(t, spDir, "pysaml2.xml", spMetadata(entityB, "https://pysaml2.example.test/acs/post"))
-	d, err := demo.Start(t.Context(), demo.Options{
-		Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: t.TempDir(), Office365MFA: "always",
-		SAMLMetadata: []string{fileA, fileB}, Logger: slog.New(slog.DiscardHandler), Now: clk.Now,
+	d := startWith(t, demo.Options{
+		Office365MFA: "always", SAMLMetadata: []string{fileA, fileB}, Logger: slog.New(slog.DiscardHandler), Now: clk.Now,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
 
-	cfg, err := config.Load(d.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkSAMLParties(t, cfg.RelyingParties.SAML, []samlEntry{
+	cfg := checkSAMLParties(t, d, []samlEntry{
 		{Name: entityA, MetadataFile: fileA, MFA: "always"},
 		{Name: entityB, MetadataFile: fileB, MFA: "always"},
 	})
@@ -101,16 +90,7 @@ func TestDemo_SAMLMetadataRegistersServiceProviders(t *testing.T) {
 
 	b := newBrowser(t, d)
 	p := b.get(d.FedgateURL + "/adfs/ls/?" + redirectQuery(t, entityA, clk.Now()))
-	p = b.submit(p, "loginForm", map[string]string{"UserName": "alice@contoso.com", "Password": "Alice-Passw0rd!"})
-	secret := p.Text("secret")
-	if secret == "" {
-		t.Fatalf("no enrollment page: %s", p.body)
-	}
-	code, err := totp.GenerateCode(secret, clk.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p = b.submit(p, "enrollForm", map[string]string{"code": code})
+	p, _ = b.passwordAndEnroll(p, "alice@contoso.com", "Alice-Passw0rd!", clk.Now())
 	f, err := p.Form("autopost")
 	if err != nil {
 		t.Fatalf("no auto-POST form: %v: %s", err, p.body)
@@ -173,19 +153,8 @@ func TestDemo_SAMLMetadataErrors(t *testing.T) {
 // trust first when the demo federates Office 365 over SAML 2.0.
 func TestDemo_SAMLMetadataWithSAML2Protocol(t *testing.T) {
 	file := writeFile(t, t.TempDir(), "sp.xml", spMetadata("https://sp.example.test/b", "https://sp.example.test/acs"))
-	d, err := demo.Start(t.Context(), demo.Options{
-		Listen: "127.0.0.1:0", MSOnlineListen: "127.0.0.1:0", DataDir: t.TempDir(), Protocol: "saml2",
-		Office365MFA: "never", SAMLMetadata: []string{file},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	cfg, err := config.Load(d.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkSAMLParties(t, cfg.RelyingParties.SAML, []samlEntry{
+	d := startWith(t, demo.Options{Protocol: "saml2", Office365MFA: "never", SAMLMetadata: []string{file}})
+	checkSAMLParties(t, d, []samlEntry{
 		{Name: "Microsoft Office 365 Identity Platform", MetadataFile: filepath.Join(d.DataDir, "msonline-sp.xml"), MFA: "never"},
 		{Name: "https://sp.example.test/b", MetadataFile: file, MFA: "never"},
 	})
@@ -194,8 +163,15 @@ func TestDemo_SAMLMetadataWithSAML2Protocol(t *testing.T) {
 // samlEntry is what the demo sets in a relying_parties.saml entry.
 type samlEntry struct{ Name, MetadataFile, MFA string }
 
-func checkSAMLParties(t *testing.T, got []config.SAMLParty, want []samlEntry) {
+// checkSAMLParties loads the demo's generated configuration, checks its
+// relying_parties.saml entries against want and returns it.
+func checkSAMLParties(t *testing.T, d *demo.Demo, want []samlEntry) config.Config {
 	t.Helper()
+	cfg, err := config.Load(d.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.RelyingParties.SAML
 	if len(got) != len(want) {
 		t.Fatalf("relying_parties.saml has %d entries, want %d", len(got), len(want))
 	}
@@ -204,4 +180,5 @@ func checkSAMLParties(t *testing.T, got []config.SAMLParty, want []samlEntry) {
 			t.Errorf("relying_parties.saml[%d] = %+v, want %+v", i, g, w)
 		}
 	}
+	return cfg
 }

@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -79,31 +78,9 @@ func failureTests() []test {
 // returns the sorted counts they saw.
 func concurrentFailures(t *testing.T, n int, stores ...store.Store) []int {
 	t.Helper()
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		counts []int
-		errs   []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		s := stores[i%len(stores)]
-		wg.Go(func() {
-			<-start
-			c, err := s.AddFailure(t.Context(), "race", "key", t0(), time.Hour)
-			mu.Lock()
-			defer mu.Unlock()
-			counts = append(counts, c)
-			if err != nil {
-				errs = append(errs, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("concurrent AddFailure: %v", err)
-	}
+	counts := race(t, "AddFailure", n, func(i int) (int, error) {
+		return stores[i%len(stores)].AddFailure(t.Context(), "race", "key", t0(), time.Hour)
+	})
 	slices.Sort(counts)
 	return counts
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -256,37 +255,16 @@ func entryKeys(es []lockout.Entry) []string {
 // fn saw a distinct count.
 func concurrentLockoutIncrements(t *testing.T, n int, stores ...store.Store) {
 	t.Helper()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		seen []int
-		errs []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		s := stores[i%len(stores)]
-		wg.Go(func() {
-			<-start
-			var saw int
-			_, err := s.UpdateLockout(t.Context(), aliceKey, func(cur lockout.State) (lockout.State, error) {
-				saw = cur.Unfamiliar.Count
-				cur.Unfamiliar.Count++
-				cur.Unfamiliar.Last = t0()
-				return cur, nil
-			})
-			mu.Lock()
-			defer mu.Unlock()
-			seen = append(seen, saw)
-			if err != nil {
-				errs = append(errs, err)
-			}
+	seen := race(t, "UpdateLockout", n, func(i int) (int, error) {
+		var saw int
+		_, err := stores[i%len(stores)].UpdateLockout(t.Context(), aliceKey, func(cur lockout.State) (lockout.State, error) {
+			saw = cur.Unfamiliar.Count
+			cur.Unfamiliar.Count++
+			cur.Unfamiliar.Last = t0()
+			return cur, nil
 		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("concurrent UpdateLockout: %v", err)
-	}
+		return saw, err
+	})
 	slices.Sort(seen)
 	for i, c := range seen {
 		if c != i {

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -293,32 +292,11 @@ func concurrentEnrollments(t *testing.T, n int, tok proxytrust.Token, auths ...*
 	for i := range csrs {
 		csrs[i] = csrFor(t)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		ok   int
-		errs []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		a := auths[i%len(auths)]
-		wg.Go(func() {
-			<-start
-			_, err := a.Enroll(context.WithoutCancel(t.Context()), tok, csrs[i])
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				ok++
-			case !errors.Is(err, proxytrust.ErrInvalidToken):
-				errs = append(errs, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("concurrent Enroll: %v", err)
-	}
-	return ok
+	return wins(race(t, "Enroll", n, func(i int) (bool, error) {
+		_, err := auths[i%len(auths)].Enroll(context.WithoutCancel(t.Context()), tok, csrs[i])
+		if errors.Is(err, proxytrust.ErrInvalidToken) {
+			return false, nil
+		}
+		return err == nil, err
+	}))
 }

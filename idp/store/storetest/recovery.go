@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/fedgate/fedgate/idp/store"
@@ -180,32 +179,9 @@ func recoveryTests() []test {
 // returns how many succeeded.
 func concurrentConsumes(t *testing.T, n int, h []byte, stores ...store.Store) int {
 	t.Helper()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		won  int
-		errs []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		s := stores[i%len(stores)]
-		wg.Go(func() {
-			<-start
-			ok, err := s.ConsumeRecoveryCode(t.Context(), "alice", h)
-			mu.Lock()
-			defer mu.Unlock()
-			errs = append(errs, err)
-			if ok {
-				won++
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("concurrent ConsumeRecoveryCode: %v", err)
-	}
-	return won
+	return wins(race(t, "ConsumeRecoveryCode", n, func(i int) (bool, error) {
+		return stores[i%len(stores)].ConsumeRecoveryCode(t.Context(), "alice", h)
+	}))
 }
 
 // concurrentReplaces runs n replacements with distinct sets for alice
@@ -213,27 +189,9 @@ func concurrentConsumes(t *testing.T, n int, h []byte, stores ...store.Store) in
 // must be stored.
 func concurrentReplaces(t *testing.T, n int, stores ...store.Store) {
 	t.Helper()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		s := stores[i%len(stores)]
-		wg.Go(func() {
-			<-start
-			err := s.ReplaceRecoveryCodes(t.Context(), "alice", recoveryHashes(fmt.Sprint("set", i), 10), t0())
-			mu.Lock()
-			defer mu.Unlock()
-			errs = append(errs, err)
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("concurrent ReplaceRecoveryCodes: %v", err)
-	}
+	race(t, "ReplaceRecoveryCodes", n, func(i int) (struct{}, error) {
+		return struct{}{}, stores[i%len(stores)].ReplaceRecoveryCodes(t.Context(), "alice", recoveryHashes(fmt.Sprint("set", i), 10), t0())
+	})
 	got := recoverySet(t, stores[0], "alice")
 	for i := range n {
 		want := recoveryHashes(fmt.Sprint("set", i), 10)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -86,34 +85,13 @@ func equalRP(t *testing.T, got, want store.RelyingPartyRecord) {
 // Every failure must be ErrConflict.
 func concurrentRPPuts(t *testing.T, n int, stores ...store.Store) int {
 	t.Helper()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		ok   int
-		errs []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		s := stores[i%len(stores)]
-		wg.Go(func() {
-			<-start
-			err := s.PutRelyingParty(t.Context(), rpRecord(fmt.Sprint("party ", i), fmt.Sprint("urn:own:", i), "urn:shared"))
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				ok++
-			case !errors.Is(err, store.ErrConflict):
-				errs = append(errs, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("concurrent PutRelyingParty: %v", err)
-	}
-	return ok
+	return wins(race(t, "PutRelyingParty", n, func(i int) (bool, error) {
+		err := stores[i%len(stores)].PutRelyingParty(t.Context(), rpRecord(fmt.Sprint("party ", i), fmt.Sprint("urn:own:", i), "urn:shared"))
+		if errors.Is(err, store.ErrConflict) {
+			return false, nil
+		}
+		return err == nil, err
+	}))
 }
 
 func relyingPartyTests() []test {

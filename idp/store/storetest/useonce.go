@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,34 +24,9 @@ func useOnce(t *testing.T, s store.Store, kind, id string, until time.Time, want
 // returns how many saw first=true.
 func concurrentFirsts(t *testing.T, n int, stores ...store.Store) int {
 	t.Helper()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first int
-		errs  []error
-	)
-	start := make(chan struct{})
-	for i := range n {
-		s := stores[i%len(stores)]
-		wg.Go(func() {
-			<-start
-			ok, err := s.UseOnce(t.Context(), "race", "id", future())
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if ok {
-				first++
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("concurrent UseOnce: %v", err)
-	}
-	return first
+	return wins(race(t, "UseOnce", n, func(i int) (bool, error) {
+		return stores[i%len(stores)].UseOnce(t.Context(), "race", "id", future())
+	}))
 }
 
 func useOnceTests() []test {
