@@ -53,9 +53,12 @@ type App struct {
 	// store's, refreshed by Refresher while Serve runs.
 	Parties   *rp.Live
 	Refresher *rpsync.Refresher
-	Store     store.Store
-	Directory *ldapauth.Client
-	MFA       *mfa.Service
+	// RefreshInterval is how often Serve looks for trusts added or removed
+	// in the store. Default rpsync.DefaultInterval.
+	RefreshInterval time.Duration
+	Store           store.Store
+	Directory       *ldapauth.Client
+	MFA             *mfa.Service
 	// AppPasswords are the app passwords of legacy clients (policy
 	// app_password on WS-Trust, created on /adfs/portal/security).
 	AppPasswords *apppass.Service
@@ -544,7 +547,7 @@ func (a *App) Serve(ctx context.Context, l Listeners) error {
 	}()
 	go func() {
 		defer wg.Done()
-		_ = a.Refresher.Run(gcCtx, rpsync.DefaultInterval)
+		_ = a.Refresher.Run(gcCtx, a.RefreshInterval)
 	}()
 	for i := range servers {
 		wg.Add(1)

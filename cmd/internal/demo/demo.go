@@ -73,6 +73,10 @@ type Options struct {
 	SAMLMetadata []string
 }
 
+// demoRefreshInterval is how often the demo picks up relying-party trusts
+// added or removed with `fedgate rp` (a farm node: rpsync.DefaultInterval).
+const demoRefreshInterval = 2 * time.Second
+
 // FederatedDomain is the demo's federated domain; ManagedDomain is one
 // whose passwords stay in the cloud.
 const (
@@ -232,6 +236,9 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		_ = msLn.Close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
+	// A lab wants `fedgate rp add` to take effect at once, not within the
+	// farm default.
+	d.App.RefreshInterval = demoRefreshInterval
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
