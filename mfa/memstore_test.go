@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fedgate/fedgate/internal/testclock"
 	"github.com/fedgate/fedgate/mfa"
 )
 
@@ -136,19 +137,4 @@ func (m *memStore) addFailureCalls() int {
 }
 
 // clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type clock = testclock.Clock

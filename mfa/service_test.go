@@ -13,6 +13,7 @@ import (
 
 	"github.com/pquerna/otp"
 
+	"github.com/fedgate/fedgate/internal/testclock"
 	"github.com/fedgate/fedgate/mfa"
 )
 
@@ -29,7 +30,7 @@ type fixture struct {
 // deterministic random source; mutate adjusts the Config before New.
 func newFixture(t *testing.T, mutate func(*mfa.Config)) *fixture {
 	t.Helper()
-	clk := &clock{t: time.Date(2025, 6, 1, 12, 0, 10, 0, time.UTC)}
+	clk := testclock.New(time.Date(2025, 6, 1, 12, 0, 10, 0, time.UTC))
 	st := newMemStore(clk.Now)
 	cfg := mfa.Config{
 		Store: st,

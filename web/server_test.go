@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/idp/store/sqlite"
 	"github.com/fedgate/fedgate/idp/token"
+	"github.com/fedgate/fedgate/internal/testclock"
 	"github.com/fedgate/fedgate/ldapauth"
 	"github.com/fedgate/fedgate/ldapauth/ldaptest"
 	"github.com/fedgate/fedgate/mfa"
@@ -33,17 +33,7 @@ import (
 const replyURL = "https://rp.example.test/login.srf"
 
 // clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = testclock.Clock
 
 // testEnv is a fedgate web server on real parts: the in-process LDAP
 // directory, a SQLite store, the MFA service and the token issuer.
@@ -59,7 +49,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, mutate ...func(*web.Config)) *testEnv {
 	t.Helper()
-	env := &testEnv{clock: &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+	env := &testEnv{clock: testclock.New(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)), logs: &bytes.Buffer{}}
 	env.dir = ldaptest.NewT(t)
 	client, err := ldapauth.New(env.dir.ClientConfig())
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/idp/lockout"
+	"github.com/fedgate/fedgate/internal/testclock"
 )
 
 // memStore is a lockout.Store in memory: UpdateLockout runs fn under one
@@ -114,11 +115,9 @@ func (a *accounts) ResolveUser(_ context.Context, username string) (string, bool
 	return "", false, nil
 }
 
-type clock struct{ t time.Time }
+type clock = testclock.Clock
 
-func (c *clock) Now() time.Time      { return c.t }
-func (c *clock) Add(d time.Duration) { c.t = c.t.Add(d) }
-func newClock() *clock               { return &clock{t: time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)} }
+func newClock() *clock { return testclock.New(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)) }
 
 type env struct {
 	p     *lockout.Policy

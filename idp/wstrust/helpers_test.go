@@ -29,6 +29,7 @@ import (
 	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/idp/token/tokentest"
 	"github.com/fedgate/fedgate/idp/wstrust"
+	"github.com/fedgate/fedgate/internal/testclock"
 	"github.com/fedgate/fedgate/ldapauth"
 	"github.com/fedgate/fedgate/ldapauth/ldaptest"
 	"github.com/fedgate/fedgate/mfa"
@@ -52,17 +53,7 @@ const (
 )
 
 // clock is a settable, goroutine-safe test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = testclock.Clock
 
 // fakeLockout records outcomes and refuses users listed in locked. The
 // lockout package's own tests cover the counting; this checks the
@@ -134,7 +125,7 @@ type testEnv struct {
 func newTestEnv(t testing.TB, mutate ...func(*wstrust.Config)) *testEnv {
 	t.Helper()
 	env := &testEnv{
-		clock: &clock{t: tokentest.Epoch}, logs: &bytes.Buffer{},
+		clock: testclock.New(tokentest.Epoch), logs: &bytes.Buffer{},
 		lockout: &fakeLockout{locked: map[string]bool{}}, policy: wstrust.DenyEnrolled,
 	}
 	env.dir = ldaptest.NewT(t)

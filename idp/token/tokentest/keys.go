@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/idp/token"
+	"github.com/fedgate/fedgate/internal/testclock"
 )
 
 //go:embed testdata/*.crt testdata/*.key
@@ -65,16 +66,10 @@ var Epoch = time.Date(2025, 6, 1, 12, 0, 0, 123_000_000, time.UTC)
 
 // Clock is a manually advanced clock for Config.Now fields. The zero value
 // is not useful; use NewClock.
-type Clock struct{ now time.Time }
+type Clock = testclock.Clock
 
 // NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the current fake time.
-func (c *Clock) Now() time.Time { return c.now }
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
+func NewClock(t time.Time) *Clock { return testclock.New(t) }
 
 // CountingReader is a deterministic io.Reader for Config.Rand: each Read
 // fills the buffer with a counter, so successive IDs differ but every run
