@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/user"
 	"time"
 
 	"github.com/fedgate/fedgate/cmd/internal/app"
@@ -58,4 +60,44 @@ func openAdminStore(ctx context.Context, name string, cfg config.Config, stderr 
 		return nil, nil, 1
 	}
 	return st, log, 0
+}
+
+// Audit records of administration subcommands: protocol "admin", the
+// result naming the action, the operating-system account and host that
+// ran it in Reason ("operator=root@fs1"), so the trail says who changed
+// what as well as which sign-ins happened.
+const (
+	auditProtocolAdmin = "admin"
+	auditLockoutReset  = "lockout_reset"
+	auditMFAReset      = "mfa_reset"
+	auditRPAdded       = "rp_added"
+	auditRPReplaced    = "rp_replaced"
+	auditRPRemoved     = "rp_removed"
+)
+
+// adminOperator names who runs this command: the operating-system user
+// and the host, as "user@host" ("unknown" for either it cannot tell).
+func adminOperator() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return name + "@" + host
+}
+
+// recordAdmin writes one administration audit event: result is the
+// action, user and rpID what it acted on (either may be empty), detail
+// extra "key=value" text. The operator is appended to detail.
+func recordAdmin(ctx context.Context, a store.Auditor, now time.Time, result, user, rpID, detail string) error {
+	reason := "operator=" + adminOperator()
+	if detail != "" {
+		reason = detail + " " + reason
+	}
+	return a.RecordAudit(ctx, store.AuditEvent{
+		Time: now, User: user, RelyingParty: rpID, Protocol: auditProtocolAdmin, Result: result, Reason: reason,
+	})
 }

@@ -24,12 +24,6 @@ const (
 	maxUserFlag         = 1024 // ldapauth refuses longer names anyway
 )
 
-// Audit record of `fedgate lockout reset`.
-const (
-	auditProtocolAdmin = "admin"
-	auditLockoutReset  = "lockout_reset"
-)
-
 const lockoutUsage = `Usage:
   fedgate lockout show  [--config FILE] --user NAME | --key KEY [--json]
   fedgate lockout reset [--config FILE] --user NAME | --key KEY [--location familiar|unfamiliar|all]
@@ -46,7 +40,7 @@ show   bad-password counts from familiar and unfamiliar IPs, the last bad
        when, and the familiar IPs.
 reset  clears the counters of one location or both (default all); the
        familiar IPs are kept. Recorded in the audit trail (result
-       lockout_reset, protocol admin).
+       lockout_reset, protocol admin, with the operator).
 list   accounts with stored state, most recent bad password first, by UPN
        when the directory resolves their key; --locked only locked ones.
 
@@ -271,10 +265,7 @@ func (e *lockoutEnv) reset(ctx context.Context, a lockoutArgs) int {
 	fmt.Fprintf(e.stdout, "extranet lockout of %s reset (%s): unfamiliar %d -> %d, familiar %d -> %d bad passwords; %d familiar IP(s) kept\n",
 		cell(who), a.location, before.Unfamiliar.BadPasswords, after.Unfamiliar.BadPasswords,
 		before.Familiar.BadPasswords, after.Familiar.BadPasswords, len(after.FamiliarIPs))
-	err = e.audit.RecordAudit(ctx, store.AuditEvent{
-		Time: e.now(), User: who, Protocol: auditProtocolAdmin, Result: auditLockoutReset,
-		Reason: "location=" + string(a.location),
-	})
+	err = recordAdmin(ctx, e.audit, e.now(), auditLockoutReset, who, "", "location="+string(a.location))
 	if err != nil {
 		fmt.Fprintln(e.stderr, "fedgate lockout reset: the counters were reset, but recording it in the audit trail failed:", err)
 		return 1

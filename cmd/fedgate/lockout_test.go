@@ -177,7 +177,7 @@ func TestLockout_ResetClearsTheLocationAndAudits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := store.AuditEvent{Time: lockoutNow, User: "alice@contoso.com", Protocol: "admin", Result: "lockout_reset", Reason: tt.wantReason}
+			want := store.AuditEvent{Time: lockoutNow, User: "alice@contoso.com", Protocol: "admin", Result: "lockout_reset", Reason: tt.wantReason + " operator=" + adminOperator()}
 			if len(events) != 1 || events[0] != want {
 				t.Fatalf("audit events %+v, want [%+v]", events, want)
 			}

@@ -71,6 +71,10 @@ func runMFA(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		fmt.Fprintf(stdout, "enrollment of %s removed: the user enrolls again at the next sign-in\n", user)
+		if err := recordAdmin(ctx, st, time.Now().UTC(), auditMFAReset, user, "", ""); err != nil {
+			fmt.Fprintln(stderr, "fedgate mfa reset: the enrollment was removed, but recording it in the audit trail failed:", err)
+			return 1
+		}
 		return 0
 	}
 	recs, err := svc.List(ctx)

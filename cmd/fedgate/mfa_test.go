@@ -48,6 +48,14 @@ func TestMFA_ListAndReset(t *testing.T) {
 	if enrolled, err := d.App.MFA.Enrolled(t.Context(), "RW+aKiwLHUqeP11se4qfAQ=="); err != nil || enrolled {
 		t.Fatalf("still enrolled after reset: %v %v", enrolled, err)
 	}
+	events, err := d.App.Store.ListAudit(t.Context(), time.Time{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := events[len(events)-1]; e.Result != auditMFAReset || e.Protocol != auditProtocolAdmin ||
+		e.User != "RW+aKiwLHUqeP11se4qfAQ==" || e.Reason != "operator="+adminOperator() {
+		t.Errorf("last audit event %+v, want the reset and who ran it", e)
+	}
 	errOut.Reset()
 	if rc := run(t.Context(), []string{"mfa", "reset", "--config", d.ConfigPath, "nobody"}, &out, &errOut); rc != 1 || !strings.Contains(errOut.String(), "has no enrollment") {
 		t.Fatalf("reset of an unknown user: exit %d: %s", rc, errOut.String())

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -231,13 +232,14 @@ func (e *rpEnv) add(ctx context.Context, a rpArgs, stdout io.Writer) error {
 			return fmt.Errorf("identifier %q already belongs to %q, defined in fedgate.yaml", id, p.Name)
 		}
 	}
-	if !a.replace {
-		switch _, err := e.st.GetRelyingParty(ctx, rec.Name); {
-		case err == nil:
-			return fmt.Errorf("a stored relying party is already named %q; add --replace to overwrite it, or pick another --name", rec.Name)
-		case !errors.Is(err, store.ErrNotFound):
-			return err
-		}
+	action := auditRPAdded
+	switch _, err := e.st.GetRelyingParty(ctx, rec.Name); {
+	case err == nil && !a.replace:
+		return fmt.Errorf("a stored relying party is already named %q; add --replace to overwrite it, or pick another --name", rec.Name)
+	case err == nil:
+		action = auditRPReplaced
+	case !errors.Is(err, store.ErrNotFound):
+		return err
 	}
 	if err := e.st.PutRelyingParty(ctx, rec); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -247,6 +249,9 @@ func (e *rpEnv) add(ctx context.Context, a rpArgs, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "relying party %s stored (%s, %s); every fedgate node trusts it within %s\n",
 		cell(rec.Name), rec.Protocol, cell(strings.Join(rec.Identifiers, ", ")), rpsync.DefaultInterval)
+	if err := recordAdmin(ctx, e.st, e.now(), action, "", rec.Identifiers[0], "name="+strconv.Quote(rec.Name)); err != nil {
+		return fmt.Errorf("the relying party was stored, but recording it in the audit trail failed: %w", err)
+	}
 	return nil
 }
 
@@ -453,6 +458,10 @@ func (e *rpEnv) show(ctx context.Context, name string, full bool, stdout io.Writ
 // remove deletes the stored party named name. A configured party is
 // never removed here, but a stored party that shares its name is.
 func (e *rpEnv) remove(ctx context.Context, name string, stdout io.Writer) error {
+	rpID := ""
+	if rec, err := e.st.GetRelyingParty(ctx, name); err == nil && len(rec.Identifiers) > 0 {
+		rpID = rec.Identifiers[0]
+	}
 	err := e.st.DeleteRelyingParty(ctx, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound) && e.configuredNamed(name) != nil:
@@ -463,5 +472,8 @@ func (e *rpEnv) remove(ctx context.Context, name string, stdout io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "relying party %s removed from the store; every fedgate node stops trusting it within %s\n", cell(name), rpsync.DefaultInterval)
+	if err := recordAdmin(ctx, e.st, e.now(), auditRPRemoved, "", rpID, "name="+strconv.Quote(name)); err != nil {
+		return fmt.Errorf("the relying party was removed, but recording it in the audit trail failed: %w", err)
+	}
 	return nil
 }

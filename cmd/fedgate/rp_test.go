@@ -459,3 +459,30 @@ func TestRP_StampsWithInjectedClock(t *testing.T) {
 		t.Fatalf("updated_at = %q", r.UpdatedAt)
 	}
 }
+
+// TestRP_ChangesAreAudited: every change to the stored trusts is in the
+// audit trail with what changed and who ran the command.
+func TestRP_ChangesAreAudited(t *testing.T) {
+	const entity = "https://audited.example.com/metadata"
+	f := newRPFixture(t, "")
+	md := f.file(t, "sp.xml", spMetadataXML(t, entity, "https://audited.example.com/acs", "Audited App"))
+	f.mustRP(t, "add", "--metadata", md)
+	f.mustRP(t, "add", "--metadata", md, "--replace")
+	f.mustRP(t, "remove", "Audited App")
+
+	st := f.openStore(t)
+	events, err := st.ListAudit(t.Context(), time.Time{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{auditRPAdded, auditRPReplaced, auditRPRemoved}
+	if len(events) != len(want) {
+		t.Fatalf("audit events %+v, want %v", events, want)
+	}
+	for i, e := range events {
+		if e.Result != want[i] || e.Protocol != auditProtocolAdmin || e.RelyingParty != entity ||
+			e.Reason != `name="Audited App" operator=`+adminOperator() {
+			t.Errorf("event %d = %+v, want %s of %s by %s", i, e, want[i], entity, adminOperator())
+		}
+	}
+}
