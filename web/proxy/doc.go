@@ -48,4 +48,22 @@
 // retried on the next node, nodes marked down last. When no node answers
 // the proxy renders a static 503 page with an activity ID and no backend
 // detail.
+//
+// # Upstream connections
+//
+// Each node has a pool of keep-alive connections (HTTP/1.1, or HTTP/2
+// when the node offers it) with room for 64 idle connections, so the
+// mutual-TLS handshake is paid per connection, not per request; response
+// bodies are always read to the end (or the connection is dropped) and
+// copied through pooled buffers. The pool belongs to the proxy-trust
+// certificate it was opened with: the first request after the
+// certificate changes (renewal, re-enrollment, reload) starts a new pool
+// and the old one takes no further requests, so no request travels on a
+// connection that presented a superseded, perhaps revoked, certificate.
+// TLS session resumption is off for the same reason (a resumed session
+// keeps the client certificate of its first handshake).
+//
+// The remaining cost of the hop is a second TLS exchange and HTTP parse
+// per request; fedgate adds its per-request proxy-trust check of the
+// certificate on these connections.
 package proxy

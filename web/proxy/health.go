@@ -34,7 +34,7 @@ func (p *Proxy) probe(ctx context.Context, nd *node) error {
 		return err
 	}
 	req.Host = p.cfg.FederationName
-	resp, err := nd.transport.RoundTrip(req)
+	resp, err := nd.upstream.current().RoundTrip(req)
 	if err != nil {
 		return err
 	}

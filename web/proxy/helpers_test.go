@@ -40,6 +40,9 @@ type seenRequest struct {
 	Header                       http.Header
 	Body                         string
 	Origin                       proxytrust.Origin
+	// PeerSerial is the serial of the client certificate on the
+	// connection, "" when none was presented.
+	PeerSerial string
 }
 
 // node is a stand-in fedgate node: a real TLS listener configured like
@@ -53,6 +56,10 @@ type node struct {
 	mu        sync.Mutex
 	seen      []seenRequest
 	probeDown atomic.Bool
+
+	// conns counts the TCP connections the node accepted and handshakes
+	// the TLS handshakes it completed (full or resumed).
+	conns, handshakes atomic.Int64
 }
 
 func (n *node) requests() []seenRequest {
@@ -159,23 +166,41 @@ func (e *env) startNode(t *testing.T, name string) *node {
 	mux.HandleFunc("/*", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		o, _ := proxytrust.OriginFrom(r.Context())
+		var serial string
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			serial = proxytrust.SerialString(r.TLS.PeerCertificates[0].SerialNumber)
+		}
 		n.mu.Lock()
 		n.seen = append(n.seen, seenRequest{
 			Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Host: r.Host,
-			Header: r.Header.Clone(), Body: string(body), Origin: o,
+			Header: r.Header.Clone(), Body: string(body), Origin: o, PeerSerial: serial,
 		})
 		n.mu.Unlock()
 		w.Header().Set("X-Activity-Id", name+"-activity")
 		_, _ = io.WriteString(w, name)
+		if r.URL.Query().Has("chunked") {
+			// Sent without Content-Length: the end of the body is a
+			// separate read for the proxy.
+			_ = http.NewResponseController(w).Flush()
+		}
 	})
 	h := (&proxytrust.Headers{Verifier: e.auth.Verifier()}).Wrap(mux)
 	n.srv = httptest.NewUnstartedServer(h)
+	n.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			n.conns.Add(1)
+		}
+	}
 	n.srv.TLS = e.auth.Verifier().ServerTLSConfig(&tls.Config{
 		Certificates: []tls.Certificate{e.pki.Leaf(t, e.clock.Now(), "127.0.0.1", "fs.corp.contoso.com")},
 		MinVersion:   tls.VersionTLS12,
 		// Client certificates are checked against the test clock, so
 		// renewal tests can move it forward.
 		Time: e.clock.Now,
+		VerifyConnection: func(tls.ConnectionState) error {
+			n.handshakes.Add(1)
+			return nil
+		},
 	})
 	n.srv.StartTLS()
 	t.Cleanup(n.srv.Close)
@@ -203,13 +228,15 @@ func (e *env) lastSeen(t *testing.T) seenRequest {
 	return seenRequest{}
 }
 
-// client is an internet client of the proxy, dialling from clientAddr.
+// client is an internet client of the proxy, dialling from clientAddr,
+// keeping as many idle connections as concurrent tests use.
 func (e *env) client() *http.Client {
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(clientAddr)}, Timeout: 10 * time.Second}
 	return &http.Client{
 		Transport: &http.Transport{
-			DialContext:     d.DialContext,
-			TLSClientConfig: &tls.Config{RootCAs: e.pki.Pool, ServerName: federationName, MinVersion: tls.VersionTLS12},
+			DialContext:         d.DialContext,
+			TLSClientConfig:     &tls.Config{RootCAs: e.pki.Pool, ServerName: federationName, MinVersion: tls.VersionTLS12},
+			MaxIdleConnsPerHost: 64,
 		},
 		Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error {

@@ -1,26 +1,23 @@
 package proxy
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptrace"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
-// node is one fedgate node with its own transport (its TLS ServerName may
-// differ from the others').
+// node is one fedgate node with its own connection pool (its TLS
+// ServerName may differ from the others').
 type node struct {
-	url       string // as configured, for logs and status
-	host      string // host:port placed in the outbound URL
-	transport *http.Transport
-	healthy   atomic.Bool
+	url      string // as configured, for logs and status
+	host     string // host:port placed in the outbound URL
+	upstream *transports
+	healthy  atomic.Bool
 }
 
 // NodeStatus is a node's health as the proxy sees it.
@@ -29,10 +26,8 @@ type NodeStatus struct {
 	Healthy bool
 }
 
-// newNode builds the transport of one node: cloned from
-// http.DefaultTransport (HTTP/2, keep-alives), with every timeout and
-// limit set, no environment proxy, the pinned RootCAs and the proxy-trust
-// client certificate.
+// newNode checks a node's URL and prepares its connection pool; no
+// connection is opened until the first request or probe.
 func newNode(n Node, cfg *Config) (*node, error) {
 	u, err := parseNodeURL(n.URL)
 	if err != nil {
@@ -42,22 +37,7 @@ func newNode(n Node, cfg *Config) (*node, error) {
 	if serverName == "" {
 		serverName = u.Hostname()
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = nil // never relay passwords through an HTTPS_PROXY from the environment
-	t.DialContext = (&net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
-	t.TLSClientConfig = &tls.Config{
-		MinVersion:           tls.VersionTLS12,
-		RootCAs:              cfg.RootCAs,
-		ServerName:           serverName,
-		GetClientCertificate: cfg.ClientCert.GetClientCertificate,
-	}
-	t.TLSHandshakeTimeout = cfg.TLSHandshakeTimeout
-	t.ResponseHeaderTimeout = cfg.ResponseHeaderTimeout
-	t.IdleConnTimeout = cfg.IdleConnTimeout
-	t.MaxResponseHeaderBytes = cfg.MaxResponseHeaderBytes
-	t.MaxIdleConnsPerHost = 64
-	t.ForceAttemptHTTP2 = true
-	nd := &node{url: n.URL, host: u.Host, transport: t}
+	nd := &node{url: n.URL, host: u.Host, upstream: &transports{serverName: serverName, cfg: cfg}}
 	nd.healthy.Store(true) // optimistic until the first probe says otherwise
 	return nd, nil
 }
@@ -112,7 +92,7 @@ func (f failover) RoundTrip(req *http.Request) (*http.Response, error) {
 		if body != nil {
 			out.Body = body
 		}
-		resp, err := nd.transport.RoundTrip(out)
+		resp, err := nd.upstream.current().RoundTrip(out)
 		if err == nil {
 			f.p.setHealthy(nd, true, nil)
 			if st := stateFrom(req.Context()); st != nil {
@@ -175,10 +155,12 @@ func (p *Proxy) Nodes() []NodeStatus {
 	return out
 }
 
-// CloseIdleConnections closes idle connections to every node, so that new
-// requests handshake with the current client certificate (after renewal).
+// CloseIdleConnections closes idle connections to every node (at
+// shutdown, or after a renewal to release them early). A changed
+// client certificate does not depend on it: the first request after the
+// change opens a new pool (see transports.current).
 func (p *Proxy) CloseIdleConnections() {
 	for _, nd := range p.nodes {
-		nd.transport.CloseIdleConnections()
+		nd.upstream.closeIdle()
 	}
 }

@@ -27,8 +27,9 @@ type Proxy struct {
 	log     *slog.Logger
 }
 
-// New checks cfg, builds one transport per node and returns the Proxy.
-// It does not contact the nodes; call CheckHealth or RunHealthChecks.
+// New checks cfg, prepares one connection pool per node and returns the
+// Proxy. It does not contact the nodes; call CheckHealth or
+// RunHealthChecks.
 func New(cfg Config) (*Proxy, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("proxy: %w", err)
@@ -60,6 +61,7 @@ func New(cfg Config) (*Proxy, error) {
 		Transport:      failover{p: p},
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.proxyError,
+		BufferPool:     newBufferPool(),
 		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
 	}
 	p.handler = p.requestContext(p.limits(p.routes()))
@@ -187,6 +189,14 @@ type limitedBody struct {
 
 func (l *limitedBody) Read(b []byte) (int, error) {
 	if l.left <= 0 {
+		// At the limit only the end of the body is acceptable: a body of
+		// exactly MaxResponseBytes is delivered whole (and its connection
+		// reused), one byte more is cut off.
+		var one [1]byte
+		n, err := l.rc.Read(one[:])
+		if n == 0 {
+			return 0, err
+		}
 		return 0, errResponseTooLarge
 	}
 	if int64(len(b)) > l.left {
