@@ -2,6 +2,7 @@ package proxytrust
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -61,7 +62,21 @@ type Verifier struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedRevocation
+	// verified remembers leaves whose signature, key usage and name
+	// checks passed (by SHA-256 of the DER), so a keep-alive connection's
+	// requests do not repeat the signature verification; validity dates
+	// and revocation are still checked on every request.
+	verified map[[sha256.Size]byte]verifiedLeaf
 }
+
+// verifiedLeaf is what CheckCertificate established about a leaf once.
+type verifiedLeaf struct {
+	name                string
+	notBefore, notAfter time.Time
+}
+
+// verifiedCacheSize bounds Verifier.verified; it is emptied when full.
+const verifiedCacheSize = 1024
 
 type cachedRevocation struct {
 	revoked bool
@@ -87,7 +102,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	v := &Verifier{
 		ca: cfg.CA, roots: x509.NewCertPool(), revs: cfg.Revocations, ttl: cfg.CacheTTL,
-		now: cfg.Now, cache: make(map[string]cachedRevocation),
+		now: cfg.Now, cache: make(map[string]cachedRevocation), verified: make(map[[sha256.Size]byte]verifiedLeaf),
 	}
 	v.roots.AddCert(cfg.CA)
 	if v.ttl == 0 {
@@ -153,23 +168,9 @@ func (v *Verifier) CheckCertificate(ctx context.Context, leaf *x509.Certificate)
 		return Peer{}, ErrNoCertificate
 	}
 	serial := SerialString(leaf.SerialNumber)
-	_, err := leaf.Verify(x509.VerifyOptions{
-		Roots:       v.roots,
-		CurrentTime: v.now(),
-		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
+	name, err := v.verifyLeaf(leaf, serial)
 	if err != nil {
-		return Peer{}, fmt.Errorf("%w: serial %s: %w", ErrUntrusted, serial, err)
-	}
-	if leaf.IsCA {
-		return Peer{}, fmt.Errorf("%w: serial %s is a CA certificate", ErrUntrusted, serial)
-	}
-	if len(leaf.DNSNames) != 1 {
-		return Peer{}, fmt.Errorf("%w: serial %s names %d DNS names; want exactly one", ErrUntrusted, serial, len(leaf.DNSNames))
-	}
-	name, err := NormalizeProxyName(leaf.DNSNames[0])
-	if err != nil {
-		return Peer{}, fmt.Errorf("%w: serial %s: %w", ErrUntrusted, serial, err)
+		return Peer{}, err
 	}
 	revoked, err := v.isRevoked(ctx, serial)
 	if err != nil {
@@ -179,6 +180,50 @@ func (v *Verifier) CheckCertificate(ctx context.Context, leaf *x509.Certificate)
 		return Peer{}, fmt.Errorf("%w: serial %s (proxy %s)", ErrRevoked, serial, name)
 	}
 	return Peer{Name: name, Serial: serial, Certificate: leaf}, nil
+}
+
+// verifyLeaf checks everything about leaf but revocation and returns the
+// proxy name it carries. The chain and the name are established once per
+// certificate (the CA never changes for a Verifier); the validity period
+// is checked against now every time.
+func (v *Verifier) verifyLeaf(leaf *x509.Certificate, serial string) (string, error) {
+	key := sha256.Sum256(leaf.Raw)
+	now := v.now()
+	v.mu.Lock()
+	known, ok := v.verified[key]
+	v.mu.Unlock()
+	if ok {
+		if now.Before(known.notBefore) || now.After(known.notAfter) {
+			return "", fmt.Errorf("%w: serial %s: certificate is not valid at %s (valid %s to %s)", ErrUntrusted, serial,
+				now.UTC().Format(time.RFC3339), known.notBefore.UTC().Format(time.RFC3339), known.notAfter.UTC().Format(time.RFC3339))
+		}
+		return known.name, nil
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{
+		Roots:       v.roots,
+		CurrentTime: v.now(),
+		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return "", fmt.Errorf("%w: serial %s: %w", ErrUntrusted, serial, err)
+	}
+	if leaf.IsCA {
+		return "", fmt.Errorf("%w: serial %s is a CA certificate", ErrUntrusted, serial)
+	}
+	if len(leaf.DNSNames) != 1 {
+		return "", fmt.Errorf("%w: serial %s names %d DNS names; want exactly one", ErrUntrusted, serial, len(leaf.DNSNames))
+	}
+	name, err := NormalizeProxyName(leaf.DNSNames[0])
+	if err != nil {
+		return "", fmt.Errorf("%w: serial %s: %w", ErrUntrusted, serial, err)
+	}
+	v.mu.Lock()
+	if len(v.verified) >= verifiedCacheSize {
+		clear(v.verified)
+	}
+	v.verified[key] = verifiedLeaf{name: name, notBefore: leaf.NotBefore, notAfter: leaf.NotAfter}
+	v.mu.Unlock()
+	return name, nil
 }
 
 func (v *Verifier) isRevoked(ctx context.Context, serial string) (bool, error) {
