@@ -6,30 +6,20 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pquerna/otp/totp"
 
 	"github.com/fedgate/fedgate/cmd/internal/demo"
+	"github.com/fedgate/fedgate/internal/testclock"
 	"github.com/fedgate/fedgate/web/webtest"
 )
 
 // The test browser of the demo's end-to-end walks: a cookie jar, pages
 // parsed with webtest, forms submitted the way a browser submits them.
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = testclock.Clock
 
 type page struct {
 	url    string

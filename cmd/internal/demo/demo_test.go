@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/cmd/internal/demo"
+	"github.com/fedgate/fedgate/internal/testclock"
 )
 
 // startWith starts the demo with opts, on loopback ports and a fresh data
@@ -57,7 +58,7 @@ func startDemo(t *testing.T, clk *clock) (*demo.Demo, *bytes.Buffer) {
 // TOTP enrollment → token auto-POST → login.srf accepts the token; then
 // single sign-on on the second visit.
 func TestDemo_Office365SignInEndToEnd(t *testing.T) {
-	clk := &clock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	d, logs := startDemo(t, clk)
 	b := newBrowser(t, d)
 
@@ -101,7 +102,7 @@ func TestDemo_Office365SignInEndToEnd(t *testing.T) {
 }
 
 func TestDemo_ManagedDomainAndRefusedAccounts(t *testing.T) {
-	clk := &clock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	d, logs := startDemo(t, clk)
 	b := newBrowser(t, d)
 	p := b.get(d.MSOnlineURL + "/")
@@ -167,7 +168,7 @@ func TestDemo_RestartKeepsSigningCertificate(t *testing.T) {
 // to the demo's active endpoint: bob (no MFA enrollment) gets a token that
 // claims no MFA; the MEX lists the endpoint.
 func TestDemo_WSTrustUsernameMixed(t *testing.T) {
-	clk := &clock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	d, _ := startDemo(t, clk)
 	b := newBrowser(t, d)
 	mex := b.get(d.FedgateURL + "/adfs/services/trust/mex")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fedgate/fedgate/cmd/internal/config"
 	"github.com/fedgate/fedgate/cmd/internal/demo"
+	"github.com/fedgate/fedgate/internal/testclock"
 	"github.com/fedgate/fedgate/ldapauth/ldaptest"
 	"github.com/fedgate/fedgate/proxytrust/proxytrusttest"
 )
@@ -111,7 +112,7 @@ func startStandinLab(t *testing.T, mutate func(env map[string]string)) *standinL
 // federated.
 func TestDemo_DirectoryEnvUsesTheLabDirectory(t *testing.T) {
 	lab := startStandinLab(t, nil)
-	clk := &clock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	d, logs := startLogged(t, demo.Options{DirectoryEnv: lab.envFile, Now: clk.Now})
 
 	t.Run("config", func(t *testing.T) {

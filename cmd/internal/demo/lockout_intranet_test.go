@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/idp/lockout"
+	"github.com/fedgate/fedgate/internal/testclock"
 )
 
 // TestProxy_LockoutSkipsIntranetSignIns runs the configuration `serve`
@@ -16,7 +17,7 @@ import (
 // extranet budget stays whole; a locked extranet location does not refuse
 // the intranet, and the internal address never becomes familiar.
 func TestProxy_LockoutSkipsIntranetSignIns(t *testing.T) {
-	p := publish(t, "extranet_only", &clock{t: time.Now().UTC()})
+	p := publish(t, "extranet_only", testclock.New(time.Now().UTC()))
 	// attempt submits alice's password from b and reports whether it
 	// reached the directory.
 	attempt := func(b *browser, pass string) (*page, bool) {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/fedgate/fedgate/internal/testclock"
 )
 
 // benchRoute is how a benchmark request reaches fedgate.
@@ -28,7 +30,7 @@ const (
 // (client TLS to the proxy, mutual TLS and the proxy-trust check to
 // fedgate).
 func benchmarkPassive(b *testing.B, route benchRoute) {
-	p := publish(b, "extranet_only", &clock{t: time.Now().UTC()})
+	p := publish(b, "extranet_only", testclock.New(time.Now().UTC()))
 	c := p.client(insideIP, route == routeViaProxy, nil)
 	if route == routeDirectProxyCert {
 		tr := c.Transport.(*http.Transport)

@@ -25,6 +25,7 @@ import (
 	"github.com/fedgate/fedgate/cmd/internal/demo"
 	"github.com/fedgate/fedgate/e2e/e2etest"
 	"github.com/fedgate/fedgate/idp/store"
+	"github.com/fedgate/fedgate/internal/testclock"
 	"github.com/fedgate/fedgate/proxytrust"
 	"github.com/fedgate/fedgate/web/proxy"
 )
@@ -275,7 +276,7 @@ func (p *published) code(t *testing.T, secret string) string {
 // are checked by the Node.js WS-Fed relying party and by the simulated
 // Microsoft Online.
 func TestProxy_ExtranetDemandsMFAIntranetDoesNot(t *testing.T) {
-	p := publish(t, "extranet_only", &clock{t: time.Now().UTC()})
+	p := publish(t, "extranet_only", testclock.New(time.Now().UTC()))
 
 	t.Run("extranet", func(t *testing.T) {
 		b := p.browserAt(t, internetIP, true)
@@ -330,7 +331,7 @@ func TestProxy_ExtranetDemandsMFAIntranetDoesNot(t *testing.T) {
 // address is recorded and the request stays intranet); a client that sends
 // it to the proxy has it replaced by its real address.
 func TestProxy_ForwardedClientIPIsBelievedOnlyFromTheProxy(t *testing.T) {
-	p := publish(t, "extranet_only", &clock{t: time.Now().UTC()})
+	p := publish(t, "extranet_only", testclock.New(time.Now().UTC()))
 	spoof := func(c *http.Client) {
 		inner := c.Transport
 		c.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -376,7 +377,7 @@ func TestProxy_ForwardedClientIPIsBelievedOnlyFromTheProxy(t *testing.T) {
 // attacker lock the attacker's (unfamiliar) location, while alice keeps
 // signing in from her familiar address through the same proxy.
 func TestProxy_LockoutCountsTheForwardedClientIP(t *testing.T) {
-	p := publish(t, "extranet_only", &clock{t: time.Now().UTC()})
+	p := publish(t, "extranet_only", testclock.New(time.Now().UTC()))
 	passwordStep := func(b *browser, pass string) *page {
 		t.Helper()
 		pg := p.toFedgate(b, "alice@contoso.com")
@@ -420,7 +421,7 @@ func TestProxy_LockoutCountsTheForwardedClientIP(t *testing.T) {
 // run, fedgate answers every request over the proxy's certificate with 403
 // and refuses to renew it, while direct access continues.
 func TestProxy_RevokedProxyIsRefused(t *testing.T) {
-	p := publish(t, "extranet_only", &clock{t: time.Now().UTC()})
+	p := publish(t, "extranet_only", testclock.New(time.Now().UTC()))
 	remote := p.browserAt(t, internetIP, true)
 	if pg := remote.get(p.d.FedgateURL + signInPath); !pg.Has("loginForm") {
 		t.Fatalf("enrolled proxy: %d %s", pg.status, pg.body)
@@ -505,7 +506,7 @@ func insideClaim(t *testing.T, body string) string {
 // same answer as the passive ones: insidecorporatenetwork from the
 // proxy-trust layer and the forwarded client address for audit.
 func TestProxy_WSTrustSeesTheNetworkLocation(t *testing.T) {
-	p := publish(t, "extranet_only", &clock{t: time.Now().UTC()})
+	p := publish(t, "extranet_only", testclock.New(time.Now().UTC()))
 	tests := []struct {
 		name, from string
 		viaProxy   bool

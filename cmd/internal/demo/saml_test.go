@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fedgate/fedgate/cmd/internal/demo"
+	"github.com/fedgate/fedgate/internal/testclock"
 )
 
 // TestDemo_SAML2SignInEndToEnd runs the demo in the Entra SAML 2.0
@@ -15,7 +16,7 @@ import (
 // → fedgate password + TOTP enrollment → SAMLResponse auto-POST →
 // login.srf accepts it with MFA; the RelayState is single-use.
 func TestDemo_SAML2SignInEndToEnd(t *testing.T) {
-	clk := &clock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	d := startWith(t, demo.Options{Protocol: "saml2", Logger: slog.New(slog.DiscardHandler), Now: clk.Now})
 	b := newBrowser(t, d)
 

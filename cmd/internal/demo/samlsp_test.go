@@ -14,6 +14,7 @@ import (
 
 	"github.com/fedgate/fedgate/cmd/internal/config"
 	"github.com/fedgate/fedgate/cmd/internal/demo"
+	"github.com/fedgate/fedgate/internal/testclock"
 )
 
 // spMetadata is a minimal SP descriptor with one loopback HTTP-POST ACS
@@ -67,7 +68,7 @@ func TestDemo_SAMLMetadataRegistersServiceProviders(t *testing.T) {
 		acsA    = "http://127.0.0.1:9/mellon/postResponse"
 		entityB = "https://pysaml2.example.test/sp.xml"
 	)
-	clk := &clock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	spDir := t.TempDir()
 	fileA := writeFile(t, spDir, "mellon.xml", spMetadata(entityA, acsA))
 	fileB := writeFile(t, spDir, "pysaml2.xml", spMetadata(entityB, "https://pysaml2.example.test/acs/post"))

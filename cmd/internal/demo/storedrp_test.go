@@ -8,6 +8,7 @@ import (
 
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/store"
+	"github.com/fedgate/fedgate/internal/testclock"
 )
 
 // TestDemo_StoredRelyingPartyIsServedWithoutRestart adds a SAML 2.0 trust
@@ -19,7 +20,7 @@ func TestDemo_StoredRelyingPartyIsServedWithoutRestart(t *testing.T) {
 		entity = "https://stored-sp.example.test/metadata"
 		acs    = "https://stored-sp.example.test/acs"
 	)
-	clk := &clock{t: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	d, _ := startDemo(t, clk)
 	signInPage := func() bool {
 		t.Helper()
