@@ -10,6 +10,8 @@
 //	fedgate audit --config FILE       sign-in audit trail
 //	fedgate proxy-trust …             enroll and revoke fedgate-proxy instances
 //	fedgate rp add|list|show|remove   relying-party trusts kept in the store
+//	fedgate keys show|new             token-signing certificate rollover (AD FS
+//	                                  AutoCertificateRollover, done by hand)
 //	fedgate version
 package main
 

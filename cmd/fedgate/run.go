@@ -20,6 +20,7 @@ Usage:
   fedgate audit --config fedgate.yaml [--since 1h] [--user NAME] [--result failure] [--json]
   fedgate proxy-trust init-ca|issue|list|revoke --config fedgate.yaml …
   fedgate rp add|list|show|remove --config fedgate.yaml …
+  fedgate keys show|new [--config fedgate.yaml] …
   fedgate version
 
 Run "fedgate <command> -h" for a command's flags.
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runProxyTrust(ctx, args[1:], stdout, stderr)
 	case "rp":
 		return runRP(ctx, args[1:], stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "fedgate", version)
 		return 0

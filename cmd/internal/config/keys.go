@@ -26,7 +26,7 @@ func removedKeyHint(path string) (string, bool) {
 	case "directory.password":
 		return "renamed to directory.bind_password (or bind_password_file)", true
 	case "token_signing.pfx_file", "token_signing.pfx_password":
-		return "PFX files are imported with `fedgate keys import`; set token_signing.cert_file and key_file (PEM)", true
+		return "PFX files are not read; convert one with `openssl pkcs12 -in signing.pfx -nokeys -out signing.crt` and `openssl pkcs12 -in signing.pfx -nocerts -nodes -out signing.key`, then set token_signing.cert_file and key_file (PEM)", true
 	case "mfa.secret_key":
 		return "renamed to mfa.seal_key (or seal_key_file)", true
 	case "relying_parties.office365.require_mfa":
