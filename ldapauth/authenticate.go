@@ -13,7 +13,8 @@ import (
 // a down-level name (CORP\alice) or a bare sAMAccountName (alice).
 //
 // On success the User carries its groups (Config.GroupLookup), read
-// alongside the bind and returned only when the bind succeeded. Every
+// alongside the bind and returned only when the bind succeeded, unless ctx
+// comes from WithoutGroups. Every
 // failure is an *Error. Empty passwords
 // (including passwords made only of NUL bytes) are refused before any
 // network I/O with ReasonEmptyPassword, because AD accepts an empty simple
@@ -29,6 +30,19 @@ func (c *Client) Authenticate(ctx context.Context, username, password string) (*
 	u, ferr := c.find(ctx, username)
 	if ferr != nil {
 		return nil, c.fail(ctx, username, ferr)
+	}
+	if groupsSkipped(ctx) {
+		dcURL, err := c.withConn(ctx, c.bind, func(conn *ldap.Conn) error {
+			return conn.Bind(u.DN, password)
+		})
+		if err != nil {
+			e := bindError(dcURL, err)
+			e.UserDN = u.DN
+			return nil, c.fail(ctx, username, e)
+		}
+		u.Groups = nil
+		c.log.DebugContext(ctx, "ldapauth: authenticated", "user", username, "dn", u.DN, "dc", dcURL, "groups", "skipped")
+		return u, nil
 	}
 
 	// The group lookup needs only the DN, so it runs on the search pool
@@ -163,4 +177,23 @@ func (c *Client) fail(ctx context.Context, username string, e *Error) *Error {
 	}
 	c.log.DebugContext(ctx, "ldapauth: authentication failed", "user", username, "dc", e.DC, "reason", e.Reason)
 	return e
+}
+
+// skipGroupsKey marks a context under which Authenticate skips the group
+// lookup.
+type skipGroupsKey struct{}
+
+// WithoutGroups returns a context under which Authenticate does not read
+// the user's group memberships: a sign-in is then the user search and the
+// bind alone, and User.Groups is nil whatever Config.GroupLookup says.
+// Callers use it when nothing downstream needs groups (a relying party
+// without group-based claim rules or access policy), as AD FS queries its
+// attribute store only for what the rules use.
+func WithoutGroups(ctx context.Context) context.Context {
+	return context.WithValue(ctx, skipGroupsKey{}, true)
+}
+
+func groupsSkipped(ctx context.Context) bool {
+	skip, _ := ctx.Value(skipGroupsKey{}).(bool)
+	return skip
 }

@@ -51,7 +51,14 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, st *flowSt
 	if !lock.Allowed {
 		return s.renderStep(w, r, st, party, genericCredentialError)
 	}
-	user, err := s.auth.Authenticate(r.Context(), username, password)
+	// Groups are read only when this party's claim rules or access policy
+	// use them; a token for any other party costs the directory a search
+	// and a bind.
+	actx := r.Context()
+	if !party.NeedsGroups() {
+		actx = ldapauth.WithoutGroups(actx)
+	}
+	user, err := s.auth.Authenticate(actx, username, password)
 	if err != nil {
 		var le *ldapauth.Error
 		reason := "unknown"

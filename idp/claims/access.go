@@ -92,6 +92,21 @@ func (a Access) Decide(s *Subject) Decision {
 	return Decision{Permit: false, Reason: "not_in_permit_groups"}
 }
 
+// NeedsGroups reports whether rules or a use the user's group memberships:
+// an access policy, a member_of rule or a groups rule. A sign-in for a
+// party that needs none of them can skip the directory's group lookup.
+func NeedsGroups(rules []Rule, a Access) bool {
+	if !a.IsZero() {
+		return true
+	}
+	for _, r := range rules {
+		if r.MemberOf != "" || r.Groups != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // NeedsDirectory reports whether evaluating rules or a needs more than
 // the single sign-on cookie holds (UPN, ImmutableID, display name):
 // groups, another attribute, or an access decision. The caller must then

@@ -99,6 +99,13 @@ func (p *Party) NameIDAttribute() string {
 	return claims.AttrImmutableID
 }
 
+// NeedsGroups reports whether p's claim rules or access policy use the
+// user's group memberships; a password sign-in for a party that does not
+// can skip the directory's group lookup (ldapauth.WithoutGroups).
+func (p *Party) NeedsGroups() bool {
+	return claims.NeedsGroups(p.ClaimRules(), p.Access)
+}
+
 // NeedsDirectory reports whether issuing to p needs the user read from
 // the directory (groups or attributes the single sign-on cookie does not
 // hold, or an access decision), rather than the cookie alone.

@@ -172,7 +172,12 @@ func (h *Handler) verify(c *call, party *rp.Party, req *Request, policy LegacyPo
 		}
 	}
 
-	user, err := h.cfg.Auth.Authenticate(c.ctx(), username, password)
+	// Groups are read only when the party's access policy uses them.
+	actx := c.ctx()
+	if !party.NeedsGroups() {
+		actx = ldapauth.WithoutGroups(actx)
+	}
+	user, err := h.cfg.Auth.Authenticate(actx, username, password)
 	if err != nil {
 		reason := ldapauth.ReasonUnknown
 		var le *ldapauth.Error

@@ -11,13 +11,13 @@ func TestResult_RatiosAndTable(t *testing.T) {
 		r                      Result
 		ratio, direct, speedup float64
 	}{
-		{"samba-like", Result{Name: "samba", SignInsPerSec: 80, DirectSignInsPerSec: 90, RawBindsPerSec: 100, DialBindsPerSec: 50}, 0.8, 0.9, 2},
+		{"samba-like", Result{Name: "samba", SignInsPerSec: 80, GroupSignInsPerSec: 90, RawBindsPerSec: 100, DialBindsPerSec: 50}, 0.8, 0.9, 2},
 		{"nothing measured", Result{Name: "none"}, 0, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.r.Ratio() != tt.ratio || tt.r.DirectRatio() != tt.direct || tt.r.PoolSpeedup() != tt.speedup {
-				t.Errorf("ratios = %v %v %v", tt.r.Ratio(), tt.r.DirectRatio(), tt.r.PoolSpeedup())
+			if tt.r.Ratio() != tt.ratio || tt.r.GroupRatio() != tt.direct || tt.r.PoolSpeedup() != tt.speedup {
+				t.Errorf("ratios = %v %v %v", tt.r.Ratio(), tt.r.GroupRatio(), tt.r.PoolSpeedup())
 			}
 		})
 	}
