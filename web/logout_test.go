@@ -17,7 +17,6 @@ import (
 	"github.com/fedgate/fedgate/idp/store"
 	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/idp/token/tokentest"
-	"github.com/fedgate/fedgate/web"
 )
 
 const (
@@ -42,33 +41,18 @@ const (
 // WS-Fed parties Office 365 and Intranet. No party asks for MFA.
 func newSLOEnv(t *testing.T) *samlEnv {
 	t.Helper()
-	e := &samlEnv{}
-	e.testEnv = newTestEnv(t, func(cfg *web.Config) {
-		kp := tokentest.KeyPair(t, tokentest.Current)
-		e.idpCert = kp.Cert
-		idp, err := samlp.New(samlp.Config{EntityID: idpEntityID, SSOURL: ssoURL, Keys: token.KeySet{Current: kp}, Now: cfg.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		spA := &samlp.ServiceProvider{EntityID: spAEntity,
-			ACS:          []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: spAACS}},
-			SLO:          []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: spASLOPost}, {Binding: samlp.BindingHTTPRedirect, Location: spASLO}},
-			SigningCerts: []*x509.Certificate{tokentest.KeyPair(t, tokentest.Next).Cert}}
-		spB := &samlp.ServiceProvider{EntityID: spBEntity, NameIDFormat: samlp.NameIDFormatEmailAddress,
-			ACS:          []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: spBACS}},
-			SLO:          []samlp.Endpoint{{Binding: samlp.BindingHTTPRedirect, Location: spBSLO, ResponseLocation: spBSLOResp}},
-			SigningCerts: []*x509.Certificate{tokentest.KeyPair(t, tokentest.Other).Cert}}
-		spC := &samlp.ServiceProvider{EntityID: spCEntity, ACS: []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: spCACS}}}
-		parties, err := rp.NewRegistry(rp.Office365(rp.MFANever, replyURL),
-			rp.Party{Name: "Intranet", Identifiers: []string{intranetRealm}, ReplyURLs: []string{intranetReply}, MFA: rp.MFANever},
-			rp.SAMLParty("SP A", spA, rp.MFANever), rp.SAMLParty("SP B", spB, rp.MFANever), rp.SAMLParty("SP C", spC, rp.MFANever))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Parties, cfg.SAML = parties, idp
-		cfg.Replay = cfg.Audit.(web.Replay)
-	})
-	return e
+	spA := &samlp.ServiceProvider{EntityID: spAEntity,
+		ACS:          []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: spAACS}},
+		SLO:          []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: spASLOPost}, {Binding: samlp.BindingHTTPRedirect, Location: spASLO}},
+		SigningCerts: []*x509.Certificate{tokentest.KeyPair(t, tokentest.Next).Cert}}
+	spB := &samlp.ServiceProvider{EntityID: spBEntity, NameIDFormat: samlp.NameIDFormatEmailAddress,
+		ACS:          []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: spBACS}},
+		SLO:          []samlp.Endpoint{{Binding: samlp.BindingHTTPRedirect, Location: spBSLO, ResponseLocation: spBSLOResp}},
+		SigningCerts: []*x509.Certificate{tokentest.KeyPair(t, tokentest.Other).Cert}}
+	spC := &samlp.ServiceProvider{EntityID: spCEntity, ACS: []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: spCACS}}}
+	return newSAMLEnvWith(t, currentKeys(t), []rp.Party{rp.Office365(rp.MFANever, replyURL),
+		{Name: "Intranet", Identifiers: []string{intranetRealm}, ReplyURLs: []string{intranetReply}, MFA: rp.MFANever},
+		rp.SAMLParty("SP A", spA, rp.MFANever), rp.SAMLParty("SP B", spB, rp.MFANever), rp.SAMLParty("SP C", spC, rp.MFANever)})
 }
 
 // issued is what an SP learnt from its assertion.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/fedgate/fedgate/idp/rp"
 	"github.com/fedgate/fedgate/idp/samlp"
-	"github.com/fedgate/fedgate/idp/token"
 	"github.com/fedgate/fedgate/idp/token/tokentest"
 	"github.com/fedgate/fedgate/web"
 )
@@ -43,40 +42,25 @@ const (
 // "mail" (NameID source mail).
 func newNameIDEnv(t *testing.T) *samlEnv {
 	t.Helper()
-	e := &samlEnv{}
-	e.testEnv = newTestEnv(t, func(cfg *web.Config) {
-		kp := tokentest.KeyPair(t, tokentest.Current)
-		e.idpCert = kp.Cert
-		idp, err := samlp.New(samlp.Config{EntityID: idpEntityID, SSOURL: ssoURL, Keys: token.KeySet{Current: kp}, Now: cfg.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		post := func(loc string) []samlp.Endpoint {
-			return []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: loc}}
-		}
-		open := &samlp.ServiceProvider{EntityID: nidOpenEntity, ACS: post(nidOpenACS),
-			SLO:          []samlp.Endpoint{{Binding: samlp.BindingHTTPRedirect, Location: nidOpenSLO}},
-			SigningCerts: []*x509.Certificate{tokentest.KeyPair(t, tokentest.Next).Cert}}
-		other := &samlp.ServiceProvider{EntityID: nidOtherEntity, ACS: post(nidOtherACS),
-			SLO:          []samlp.Endpoint{{Binding: samlp.BindingHTTPRedirect, Location: nidOtherSLO}},
-			SigningCerts: []*x509.Certificate{tokentest.KeyPair(t, tokentest.Other).Cert}}
-		strict := &samlp.ServiceProvider{EntityID: nidStrictEntity, ACS: post(nidStrictACS),
-			NameIDFormat: samlp.NameIDFormatPersistent, StrictNameIDFormat: true}
-		pinned := &samlp.ServiceProvider{EntityID: nidPinnedEntity, ACS: post(nidPinnedACS),
-			NameIDFormat: samlp.NameIDFormatTransient, StrictNameIDFormat: true}
-		mail := rp.SAMLParty("Mail", &samlp.ServiceProvider{EntityID: nidMailEntity, ACS: post(nidMailACS)}, rp.MFANever)
-		mail.NameIDSource = rp.NameIDMail
-		parties, err := rp.NewRegistry(rp.Office365(rp.MFANever, replyURL),
-			rp.SAMLParty("Open", open, rp.MFANever), rp.SAMLParty("Other", other, rp.MFANever),
-			rp.SAMLParty("Strict", strict, rp.MFANever), rp.SAMLParty("Pinned", pinned, rp.MFANever), mail)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Parties, cfg.SAML = parties, idp
-		cfg.Replay = cfg.Audit.(web.Replay)
-		cfg.IdPInitiated = true
-	})
-	return e
+	post := func(loc string) []samlp.Endpoint {
+		return []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: loc}}
+	}
+	open := &samlp.ServiceProvider{EntityID: nidOpenEntity, ACS: post(nidOpenACS),
+		SLO:          []samlp.Endpoint{{Binding: samlp.BindingHTTPRedirect, Location: nidOpenSLO}},
+		SigningCerts: []*x509.Certificate{tokentest.KeyPair(t, tokentest.Next).Cert}}
+	other := &samlp.ServiceProvider{EntityID: nidOtherEntity, ACS: post(nidOtherACS),
+		SLO:          []samlp.Endpoint{{Binding: samlp.BindingHTTPRedirect, Location: nidOtherSLO}},
+		SigningCerts: []*x509.Certificate{tokentest.KeyPair(t, tokentest.Other).Cert}}
+	strict := &samlp.ServiceProvider{EntityID: nidStrictEntity, ACS: post(nidStrictACS),
+		NameIDFormat: samlp.NameIDFormatPersistent, StrictNameIDFormat: true}
+	pinned := &samlp.ServiceProvider{EntityID: nidPinnedEntity, ACS: post(nidPinnedACS),
+		NameIDFormat: samlp.NameIDFormatTransient, StrictNameIDFormat: true}
+	mail := rp.SAMLParty("Mail", &samlp.ServiceProvider{EntityID: nidMailEntity, ACS: post(nidMailACS)}, rp.MFANever)
+	mail.NameIDSource = rp.NameIDMail
+	return newSAMLEnvWith(t, currentKeys(t), []rp.Party{rp.Office365(rp.MFANever, replyURL),
+		rp.SAMLParty("Open", open, rp.MFANever), rp.SAMLParty("Other", other, rp.MFANever),
+		rp.SAMLParty("Strict", strict, rp.MFANever), rp.SAMLParty("Pinned", pinned, rp.MFANever), mail},
+		func(cfg *web.Config) { cfg.IdPInitiated = true })
 }
 
 // nidRequest is an AuthnRequest from issuer with a NameIDPolicy asking

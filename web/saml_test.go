@@ -42,34 +42,54 @@ type samlEnv struct {
 	idpCert *x509.Certificate
 }
 
-func newSAMLEnv(t *testing.T) *samlEnv {
+// newSAMLEnvWith is a test server with a SAML 2.0 IdP signing with the
+// key pair keys returns (given the server's clock) and exactly the trusts
+// parties; extra adjusts the configuration further.
+func newSAMLEnvWith(t *testing.T, keys func(now time.Time) token.KeyPair, parties []rp.Party, extra ...func(*web.Config)) *samlEnv {
 	t.Helper()
 	e := &samlEnv{}
 	e.testEnv = newTestEnv(t, func(cfg *web.Config) {
-		kp, err := token.GenerateKeyPair("saml signing", 24*time.Hour, cfg.Now(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
+		kp := keys(cfg.Now())
 		e.idpCert = kp.Cert
 		idp, err := samlp.New(samlp.Config{EntityID: idpEntityID, SSOURL: ssoURL, Keys: token.KeySet{Current: kp}, Now: cfg.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sp1 := &samlp.ServiceProvider{EntityID: sp1Entity, ACS: []samlp.Endpoint{
-			{Binding: samlp.BindingHTTPPost, Location: sp1ACS, Index: 0, IsDefault: true},
-			{Binding: samlp.BindingHTTPPost, Location: sp1ACS + "2", Index: 1},
-		}}
-		sp2 := &samlp.ServiceProvider{EntityID: sp2Entity, ACS: []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: sp2ACS}},
-			NameIDFormat: samlp.NameIDFormatEmailAddress}
-		parties, err := rp.NewRegistry(rp.Office365(rp.MFAAlways, replyURL),
-			rp.SAMLParty("SP One", sp1, rp.MFAAlways), rp.SAMLParty("SP Two", sp2, rp.MFANever))
+		reg, err := rp.NewRegistry(parties...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Parties, cfg.SAML = parties, idp
+		cfg.Parties, cfg.SAML = reg, idp
 		cfg.Replay = cfg.Audit.(web.Replay) // the SQLite store
+		for _, f := range extra {
+			f(cfg)
+		}
 	})
 	return e
+}
+
+// currentKeys signs with the tokentest Current key pair.
+func currentKeys(t *testing.T) func(time.Time) token.KeyPair {
+	return func(time.Time) token.KeyPair { return tokentest.KeyPair(t, tokentest.Current) }
+}
+
+func newSAMLEnv(t *testing.T) *samlEnv {
+	t.Helper()
+	sp1 := &samlp.ServiceProvider{EntityID: sp1Entity, ACS: []samlp.Endpoint{
+		{Binding: samlp.BindingHTTPPost, Location: sp1ACS, Index: 0, IsDefault: true},
+		{Binding: samlp.BindingHTTPPost, Location: sp1ACS + "2", Index: 1},
+	}}
+	sp2 := &samlp.ServiceProvider{EntityID: sp2Entity, ACS: []samlp.Endpoint{{Binding: samlp.BindingHTTPPost, Location: sp2ACS}},
+		NameIDFormat: samlp.NameIDFormatEmailAddress}
+	keys := func(now time.Time) token.KeyPair {
+		kp, err := token.GenerateKeyPair("saml signing", 24*time.Hour, now, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kp
+	}
+	return newSAMLEnvWith(t, keys, []rp.Party{rp.Office365(rp.MFAAlways, replyURL),
+		rp.SAMLParty("SP One", sp1, rp.MFAAlways), rp.SAMLParty("SP Two", sp2, rp.MFANever)})
 }
 
 // authnRequest is an AuthnRequest from issuer with extra attributes, issued
